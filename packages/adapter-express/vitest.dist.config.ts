@@ -1,0 +1,3 @@
+import { distTestConfig } from '../../vitest.shared.ts';
+
+export default distTestConfig;

@@ -1,0 +1,11 @@
+export { bodySourceOf } from './body-source';
+export {
+  continueRequest,
+  createNodeGuardHandler,
+  type NodeGuardHandler,
+  type NodeGuardOutcome,
+  type ProtectedListener,
+  protect,
+} from './handler';
+export { applyRequestChanges, toGatewayRequestInit } from './request';
+export { sendDecision, trackResponse } from './response';

@@ -1,0 +1,69 @@
+import type { Exchange } from '../guard/exchange';
+import type { GatewayRequest } from '../http/gateway-request';
+import type { HeaderList } from '../http/headers';
+
+/** Why a request was let through. */
+export type ContinueReason =
+  /** Matched an API and passed every stage. */
+  | 'allowed'
+  /** Matched no API and `unmatched` is `pass`: untouched, uncounted, unaudited. */
+  | 'unmatched'
+  /** A stage failed and the guard is configured to fail open. */
+  | 'error-fail-open';
+
+/** Why the guard answered the request itself. */
+export type RespondReason =
+  /** Matched no API and `unmatched` is `deny`. */
+  | 'unmatched'
+  /** Path as sent and normalized path select different APIs. */
+  | 'ambiguous-path'
+  /** Body longer than the configured limit. */
+  | 'body-too-large'
+  /** A stage failed and the guard is configured to fail closed. */
+  | 'error';
+
+/** Pass the request on, possibly changed, to the route handler or upstream. */
+export interface ContinueDecision {
+  readonly action: 'continue';
+  readonly reason: ContinueReason;
+  /** Per-request state; hand it back to `guard.handleResponse`. */
+  readonly exchange: Exchange;
+  /** The request to forward: the original or one changed by a stage. */
+  readonly request: GatewayRequest;
+}
+
+/** Answer the client directly with this response; the app never sees the request. */
+export interface RespondDecision {
+  readonly action: 'respond';
+  readonly reason: RespondReason;
+  readonly exchange: Exchange;
+  readonly status: number;
+  readonly headers: HeaderList;
+  readonly body: string;
+}
+
+/** What the guard decided for one request. */
+export type RequestDecision = ContinueDecision | RespondDecision;
+
+/** A response a stage wants sent instead of continuing; the guard turns it into a {@link RespondDecision}. */
+export interface StageResponse {
+  readonly reason: RespondReason;
+  readonly status: number;
+  readonly headers?: HeaderList;
+  readonly body?: string;
+}
+
+/**
+ * A small JSON error response in one consistent shape: `{"error": reason, "message": …}`.
+ * @param status - HTTP status
+ * @param reason - the decision reason, also the `error` field
+ * @param message - a sentence for people; never include secrets
+ */
+export function jsonErrorResponse(status: number, reason: RespondReason, message: string): StageResponse {
+  return {
+    reason,
+    status,
+    headers: [['content-type', 'application/json; charset=utf-8']],
+    body: JSON.stringify({ error: reason, message }),
+  };
+}

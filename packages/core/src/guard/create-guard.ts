@@ -1,0 +1,208 @@
+import { type CompiledConfig, compileConfig } from '../config/compile';
+import type { SideguardConfigInput } from '../config/schema';
+import type { ContinueReason, RequestDecision, StageResponse } from '../decision/request-decision';
+import { jsonErrorResponse } from '../decision/request-decision';
+import { BodyTooLargeError } from '../errors/body-errors';
+import { ConfigError } from '../errors/config-error';
+import { isSideguardError } from '../errors/sideguard-error';
+import { createGatewayRequest, type GatewayRequestInit } from '../http/gateway-request';
+import type { GatewayResponse } from '../http/gateway-response';
+import { routeStage } from '../pipeline/route-stage';
+import { passThrough, type RequestStage } from '../pipeline/stage';
+import type { AuditSink } from '../telemetry/audit';
+import { CauseLogger, type Logger, stderrLogger } from '../telemetry/logger';
+import { type ApiInfo, type Exchange, ExchangeState } from './exchange';
+
+/** Services the guard uses; all optional. */
+export interface GuardDeps {
+  /** A pino-compatible logger; default: warnings and errors as JSON on stderr. */
+  logger?: Logger;
+  /** Receives one audit event per request that matched an API. */
+  onAudit?: AuditSink;
+  /** Monotonic clock in milliseconds; default `performance.now`. For tests. */
+  now?: () => number;
+}
+
+/** Sideguard's decision engine for one configuration, shared by all requests. */
+export interface Guard {
+  /**
+   * Decides what happens to a request. Never rejects: failures become decisions under the
+   * configured fail mode.
+   * @param init - transport facts from an adapter
+   */
+  handleRequest(init: GatewayRequestInit): Promise<RequestDecision>;
+  /**
+   * Finishes an exchange the app or upstream answered: runs the response steps and records the audit
+   * event. Returns the response to send. Never rejects.
+   * @param exchange - from the `continue` decision
+   * @param response - what the app or upstream produced
+   */
+  handleResponse(exchange: Exchange, response: GatewayResponse): Promise<GatewayResponse>;
+  /**
+   * Validates a new configuration and swaps it in atomically; exchanges already under way finish on
+   * the old one. An invalid configuration leaves the current one in force.
+   * @param config - the new configuration
+   * @throws ConfigError listing every problem
+   */
+  reload(config: SideguardConfigInput): void;
+  /** The APIs of the configuration in force. */
+  readonly apis: readonly ApiInfo[];
+}
+
+const stages: readonly RequestStage[] = [routeStage];
+
+/**
+ * Creates a guard. The configuration is validated and compiled here, once.
+ * @param config - the configuration
+ * @param deps - logger, audit sink, clock
+ * @throws ConfigError listing every problem with its path
+ */
+export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}): Guard {
+  const logger = deps.logger ?? stderrLogger;
+  const failures = new CauseLogger(logger);
+  const now = deps.now ?? (() => performance.now());
+  const onAudit = deps.onAudit;
+  let current = compileConfig(config);
+
+  function audit(
+    exchange: ExchangeState,
+    decision: 'continue' | 'respond',
+    reason: string,
+    status: number,
+    responseBytes: number | undefined,
+  ): void {
+    if (onAudit === undefined || exchange.route === undefined) return;
+    try {
+      onAudit({
+        exchangeId: exchange.id,
+        api: exchange.route.info.name,
+        identity: exchange.identity,
+        clientIp: exchange.request.clientIp,
+        method: exchange.original.method,
+        path: exchange.original.path,
+        status,
+        decision,
+        reason,
+        latencyMs: now() - exchange.startedAt,
+        requestBytes: exchange.original.body.declaredLength ?? 0,
+        responseBytes,
+      });
+    } catch (error) {
+      failures.error('audit:sink', { err: describe(error) }, 'Audit sink threw; event dropped');
+    }
+  }
+
+  function respond(exchange: ExchangeState, response: StageResponse): RequestDecision {
+    const body = response.body ?? '';
+    audit(exchange, 'respond', response.reason, response.status, Buffer.byteLength(body));
+    return {
+      action: 'respond',
+      reason: response.reason,
+      exchange,
+      status: response.status,
+      headers: response.headers ?? [],
+      body,
+    };
+  }
+
+  function fail(exchange: ExchangeState, stage: string, error: unknown): RequestDecision {
+    if (error instanceof BodyTooLargeError) {
+      return respond(exchange, jsonErrorResponse(413, 'body-too-large', 'The request body is too large.'));
+    }
+    const code = isSideguardError(error) ? error.code : 'unexpected';
+    failures.error(`${stage}:${code}`, { stage, err: describe(error) }, `Sideguard stage "${stage}" failed`);
+    if (exchange.config.failOpen) {
+      return proceed(exchange, 'error-fail-open');
+    }
+    return respond(exchange, jsonErrorResponse(500, 'error', 'The request could not be checked.'));
+  }
+
+  function proceed(exchange: ExchangeState, reason: ContinueReason): RequestDecision {
+    exchange.continueReason = reason;
+    return { action: 'continue', reason, exchange, request: exchange.request };
+  }
+
+  async function decide(init: GatewayRequestInit): Promise<RequestDecision> {
+    const config = current;
+    const startedAt = now();
+    let exchange: ExchangeState;
+    try {
+      exchange = new ExchangeState(createGatewayRequest(init, config.read), config, startedAt);
+    } catch (error) {
+      return fail(new ExchangeState(placeholderRequest(init), config, startedAt), 'request', error);
+    }
+    let stage = 'route';
+    try {
+      for (const step of stages) {
+        stage = step.name;
+        let result = step.run(exchange);
+        if (result instanceof Promise) result = await result;
+        if (result === undefined) continue;
+        if (result === passThrough) return proceed(exchange, 'unmatched');
+        return respond(exchange, result);
+      }
+      return proceed(exchange, 'allowed');
+    } catch (error) {
+      return fail(exchange, stage, error);
+    }
+  }
+
+  return {
+    handleRequest(init) {
+      // A throwing logger or audit sink is the last thing that could escape; it still ends in a decision.
+      return decide(init).catch(() => lastResort(init, current));
+    },
+    async handleResponse(exchange, response) {
+      if (exchange instanceof ExchangeState) {
+        audit(exchange, 'continue', exchange.continueReason, response.status, response.bodyBytes);
+      }
+      return response;
+    },
+    reload(next) {
+      try {
+        current = compileConfig(next);
+      } catch (error) {
+        if (error instanceof ConfigError)
+          logger.error(
+            { issues: error.issues },
+            'Sideguard config reload rejected; the previous config stays in force',
+          );
+        throw error;
+      }
+      logger.info({ apis: current.apis.length }, 'Sideguard config reloaded');
+    },
+    get apis() {
+      return current.apis.map((api) => api.info);
+    },
+  };
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  if (error instanceof Error)
+    return { type: error.name, message: error.message, ...(isSideguardError(error) ? { code: error.code } : {}) };
+  return { type: typeof error };
+}
+
+/** A minimal request for the rare case where the real one could not be built from the transport facts. */
+function placeholderRequest(init: GatewayRequestInit) {
+  return createGatewayRequest(
+    {
+      method: String(init.method),
+      target: '/',
+      httpVersion: '1.1',
+      headers: [],
+      remoteAddress: undefined,
+      remotePort: undefined,
+      encrypted: false,
+    },
+    { trustedProxies: undefined, maxBodyBytes: 0 },
+  );
+}
+
+/** The decision when even failure handling failed (a throwing logger): the fail mode, nothing logged. */
+function lastResort(init: GatewayRequestInit, config: CompiledConfig): RequestDecision {
+  const exchange = new ExchangeState(placeholderRequest(init), config, performance.now());
+  if (config.failOpen) return { action: 'continue', reason: 'error-fail-open', exchange, request: exchange.request };
+  const { status, headers = [], body = '' } = jsonErrorResponse(500, 'error', 'The request could not be checked.');
+  return { action: 'respond', reason: 'error', exchange, status, headers, body };
+}

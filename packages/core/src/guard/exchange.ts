@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { CompiledApi, CompiledConfig } from '../config/compile';
+import type { ContinueReason } from '../decision/request-decision';
+import type { GatewayRequest } from '../http/gateway-request';
+
+/**
+ * Everything about one request/response exchange. Created per request by the guard and handed back
+ * to `handleResponse`; nothing about a request lives anywhere else, so concurrent requests cannot see
+ * each other's state.
+ */
+export interface Exchange {
+  /** Unique id of this exchange (a UUID), made on first use. */
+  readonly id: string;
+  /** `performance.now()` when the guard started on the request. */
+  readonly startedAt: number;
+  /** The request as received. */
+  readonly original: GatewayRequest;
+  /** The request as it stands now (changed by stages, or the original). */
+  readonly request: GatewayRequest;
+  /** The API the request matched, or `undefined`. */
+  readonly api: ApiInfo | undefined;
+  /** Who made the request, for audit; set by authentication. */
+  readonly identity: string | undefined;
+}
+
+/** Public facts about a configured API. */
+export interface ApiInfo {
+  readonly name: string;
+  /** Hostname the API is bound to; `undefined` for every host. */
+  readonly host: string | undefined;
+  readonly basePath: string;
+}
+
+/** The guard's own mutable view of an exchange; stages write to it, nothing outside the core does. */
+export class ExchangeState implements Exchange {
+  readonly startedAt: number;
+  readonly original: GatewayRequest;
+  request: GatewayRequest;
+  /** The config in force when the exchange began; a reload does not change it. */
+  readonly config: CompiledConfig;
+  route: CompiledApi | undefined;
+  identity: string | undefined;
+  /** Why the request was let through, once it was. */
+  continueReason: ContinueReason = 'allowed';
+  #id: string | undefined;
+
+  constructor(request: GatewayRequest, config: CompiledConfig, startedAt: number) {
+    this.original = request;
+    this.request = request;
+    this.config = config;
+    this.startedAt = startedAt;
+  }
+
+  get id(): string {
+    this.#id ??= randomUUID();
+    return this.#id;
+  }
+
+  get api(): ApiInfo | undefined {
+    return this.route?.info;
+  }
+}

@@ -1,0 +1,29 @@
+export { validateConfig } from './config/compile';
+export type { SideguardConfig, SideguardConfigInput } from './config/schema';
+export { configSchema, proxyPresets } from './config/schema';
+export type {
+  ContinueDecision,
+  ContinueReason,
+  RequestDecision,
+  RespondDecision,
+  RespondReason,
+} from './decision/request-decision';
+export { BodyReadError, BodyTooLargeError } from './errors/body-errors';
+export { ConfigError, type ConfigIssue, formatConfigPath } from './errors/config-error';
+export { isSideguardError, SideguardError, type SideguardErrorCode } from './errors/sideguard-error';
+export { createGuard, type Guard, type GuardDeps } from './guard/create-guard';
+export type { ApiInfo, Exchange } from './guard/exchange';
+export type { BodyReader, BodySource } from './http/body';
+export {
+  createGatewayRequest,
+  type GatewayRequest,
+  type GatewayRequestInit,
+  type RequestChanges,
+  type RequestReadOptions,
+  withRequestChanges,
+} from './http/gateway-request';
+export type { GatewayResponse } from './http/gateway-response';
+export { type HeaderEntry, type HeaderList, headerValue, headerValues } from './http/headers';
+export type { ForwardedHeaderMode, ResolvedClient, TrustedProxies } from './net/client-resolver';
+export type { AuditEvent, AuditSink } from './telemetry/audit';
+export { type Logger, type LogMethod, silentLogger } from './telemetry/logger';

@@ -1,0 +1,177 @@
+import type { AuditEvent, Exchange, Guard, GuardDeps, SideguardConfigInput } from '@sideguard/core';
+import { createGuard } from '@sideguard/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { send } from './http-client';
+
+/** What the test app's handler reports about the request it received. */
+export interface Echo {
+  api: string | null;
+  clientIp: string | null;
+  scheme: string | null;
+  url: string;
+}
+
+/**
+ * Builds the JSON the test app answers with, from whatever the adapter gave the handler.
+ * @param exchange - the exchange the adapter exposed, if any
+ * @param url - the URL the handler saw
+ */
+export function echoOf(exchange: Exchange | null | undefined, url: string | undefined): Echo {
+  return {
+    api: exchange?.api?.name ?? null,
+    clientIp: exchange?.request.clientIp ?? null,
+    scheme: exchange?.request.scheme ?? null,
+    url: url ?? '',
+  };
+}
+
+/** A running test app. */
+export interface RunningApp {
+  address: { host: string; port: number };
+  /** How many times the app's own handler ran. */
+  handled(): number;
+  close(): Promise<void>;
+}
+
+/** How one adapter is put in front of the test app. */
+export interface AdapterHarness {
+  name: string;
+  /**
+   * Starts an app on a free loopback port: the adapter in front, then a handler for every path that
+   * answers 200 with {@link echoOf} as JSON.
+   * @param guard - the guard to use
+   * @param host - listen address: `127.0.0.1`, `::1`, or `::` for dual stack
+   */
+  start(guard: Guard, host: string): Promise<RunningApp>;
+}
+
+const apis = [
+  { name: 'orders', basePath: '/orders' },
+  { name: 'admin', basePath: '/admin' },
+  { name: 'public', basePath: '/public' },
+];
+
+/**
+ * One suite, every adapter: the same scenarios over real sockets against each framework.
+ * @param harness - the adapter under test
+ */
+export function describeAdapterConformance(harness: AdapterHarness): void {
+  describe(`${harness.name} adapter conformance`, () => {
+    const running: RunningApp[] = [];
+    afterEach(async () => {
+      await Promise.all(running.splice(0).map((app) => app.close()));
+    });
+
+    async function start(config: SideguardConfigInput, host = '127.0.0.1', deps: GuardDeps = {}): Promise<RunningApp> {
+      const app = await harness.start(createGuard(config, { logger: quiet, ...deps }), host);
+      running.push(app);
+      return app;
+    }
+
+    it('lets matched requests through with the exchange exposed to the app', async () => {
+      const app = await start({ apis });
+      const res = await send(app.address, { path: '/orders/7?x=1' });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({
+        api: 'orders',
+        clientIp: '127.0.0.1',
+        scheme: 'http',
+        url: '/orders/7?x=1',
+      });
+    });
+
+    it('passes unmatched requests through untouched', async () => {
+      const app = await start({ apis });
+      const res = await send(app.address, { path: '/elsewhere//x?y' });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toMatchObject({ api: null, url: '/elsewhere//x?y' });
+    });
+
+    it('answers 404 for unmatched requests when denying, without reaching the app', async () => {
+      const app = await start({ apis, unmatched: 'deny' });
+      const res = await send(app.address, { path: '/elsewhere' });
+      expect(res.status).toBe(404);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(JSON.parse(res.body)).toEqual({ error: 'unmatched', message: 'No API serves this path.' });
+      expect(app.handled()).toBe(0);
+    });
+
+    it('refuses ambiguous paths that would escape into another API', async () => {
+      const app = await start({ apis });
+      const res = await send(app.address, { path: '/public/%2e%2e/admin' });
+      expect(res.status).toBe(400);
+      expect(JSON.parse(res.body)).toMatchObject({ error: 'ambiguous-path' });
+      expect(app.handled()).toBe(0);
+    });
+
+    it('ignores spoofed forwarding headers from an untrusted peer', async () => {
+      const app = await start({ apis, trustedProxies: { addresses: ['10.0.0.0/8', 'fd00::/8'] } });
+      const res = await send(app.address, {
+        path: '/orders',
+        headers: { 'X-Forwarded-For': '203.0.113.5', 'X-Forwarded-Proto': 'https', Forwarded: 'for=198.51.100.1' },
+      });
+      expect(JSON.parse(res.body)).toMatchObject({ clientIp: '127.0.0.1', scheme: 'http' });
+    });
+
+    it('believes X-Forwarded-For and -Proto from a trusted IPv4 peer', async () => {
+      const app = await start({ apis, trustedProxies: { addresses: ['127.0.0.1'] } });
+      const res = await send(app.address, {
+        path: '/orders',
+        headers: ['X-Forwarded-For', '6.6.6.6, 203.0.113.5', 'X-Forwarded-Proto', 'https'],
+      });
+      expect(JSON.parse(res.body)).toMatchObject({ clientIp: '203.0.113.5', scheme: 'https' });
+    });
+
+    it('believes Forwarded from a trusted IPv6 peer, and not from an untrusted one', async () => {
+      const trusted = await start({ apis, trustedProxies: { addresses: ['::1'], header: 'forwarded' } }, '::1');
+      const headers = { Forwarded: 'for="[2001:db8::7]:4711";proto=https' };
+      expect(JSON.parse((await send(trusted.address, { path: '/orders', headers })).body)).toMatchObject({
+        clientIp: '2001:db8::7',
+        scheme: 'https',
+      });
+      const untrusted = await start({ apis, trustedProxies: { addresses: ['fd00::/8'], header: 'forwarded' } }, '::1');
+      expect(JSON.parse((await send(untrusted.address, { path: '/orders', headers })).body)).toMatchObject({
+        clientIp: '::1',
+        scheme: 'http',
+      });
+    });
+
+    it('folds an IPv4-mapped peer to IPv4 before checking trust', async () => {
+      const trusted = await start({ apis, trustedProxies: { addresses: ['127.0.0.0/8'] } }, '::');
+      const res = await send(trusted.address, { path: '/orders', headers: { 'X-Forwarded-For': '192.0.2.44' } });
+      expect(JSON.parse(res.body)).toMatchObject({ clientIp: '192.0.2.44' });
+      const untrusted = await start({ apis, trustedProxies: { addresses: ['::ffff:10.0.0.0/104'] } }, '::');
+      const spoofed = await send(untrusted.address, { path: '/orders', headers: { 'X-Forwarded-For': '192.0.2.44' } });
+      expect(JSON.parse(spoofed.body)).toMatchObject({ clientIp: '127.0.0.1' });
+    });
+
+    it('reports one audit event per matched exchange with status and response size', async () => {
+      const events: AuditEvent[] = [];
+      const app = await start({ apis }, '127.0.0.1', { onAudit: (event) => events.push(event) });
+      const res = await send(app.address, { path: '/admin/users', method: 'DELETE' });
+      await send(app.address, { path: '/not-an-api' });
+      await waitFor(() => events.length > 0);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        api: 'admin',
+        method: 'DELETE',
+        path: '/admin/users',
+        status: 200,
+        decision: 'continue',
+        clientIp: '127.0.0.1',
+        responseBytes: Buffer.byteLength(res.body),
+      });
+    });
+  });
+}
+
+const ignore = (): void => {};
+const quiet = { debug: ignore, info: ignore, warn: ignore, error: ignore };
+
+async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
