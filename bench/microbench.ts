@@ -22,5 +22,7 @@ export async function microbench(tasks: MicroTask[], time = 1000): Promise<strin
     const { latency, throughput } = result;
     return `| ${task.name} | ${Math.round(throughput.mean).toLocaleString('en-US')} | ${(latency.mean * 1000).toFixed(2)} | ${((latency.p99 ?? 0) * 1000).toFixed(2)} | ${latency.samplesCount} |`;
   });
-  return ['| operation | ops/s | mean µs | p99 µs | samples |', '| --- | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+  return ['| operation | ops/s | mean µs | p99 µs | samples |', '| --- | ---: | ---: | ---: | ---: |', ...rows].join(
+    '\n',
+  );
 }

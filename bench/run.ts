@@ -2,8 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem, type } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BenchSuite } from './suite';
+import { basicAuthSuite } from './suites/basic-auth';
+import { ipRangesSuite } from './suites/ip-ranges';
+import { jwtSuite } from './suites/jwt';
 
-const suites: BenchSuite[] = [];
+const suites: BenchSuite[] = [basicAuthSuite, jwtSuite, ipRangesSuite];
 
 const only = process.argv.slice(2);
 const chosen = only.length === 0 ? suites : suites.filter((suite) => only.includes(suite.id));

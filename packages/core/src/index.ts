@@ -1,6 +1,17 @@
+export { type HashPasswordOptions, hashPassword } from './auth/basic/password-hash';
+export { jwtAlgorithms } from './auth/oauth/algorithms';
+export type {
+  BearerPrincipal,
+  BearerResult,
+  BearerValidator,
+  OAuthProviderOptions,
+} from './auth/oauth/types';
 export { validateConfig } from './config/compile';
+export { configJsonSchema } from './config/json-schema';
+export { defineConfig, loadConfig } from './config/load-config';
 export type { SideguardConfig, SideguardConfigInput } from './config/schema';
 export { configSchema, proxyPresets } from './config/schema';
+export type { SecretInput } from './config/secrets';
 export type {
   ContinueDecision,
   ContinueReason,

@@ -30,7 +30,7 @@ describe('config validation', () => {
     });
     expect(found).toEqual(
       expect.arrayContaining([
-        'apis[0].name: must not be empty',
+        expect.stringMatching(/^apis\[0\]\.name: must be 1–64 letters/),
         'apis[0].basePath: must start with "/"',
         expect.stringMatching(/^apis\[1\]\.host: must be a hostname/),
         'apis[1].basePath: must not contain empty, "." or ".." segments',

@@ -9,9 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const execFileAsync = promisify(execFile);
 
 async function cli(...args: string[]) {
+  return cliWithInput('', ...args);
+}
+
+async function cliWithInput(input: string, ...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), readInput: async () => input });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -60,6 +64,36 @@ describe('sideguard CLI', () => {
       err: expect.stringContaining('Unknown command "frobnicate"'),
     });
     expect(await cli('help')).toMatchObject({ code: 0, out: expect.stringContaining('validate <config.json>') });
+  });
+
+  it('resolves relative secret files from the config file folder', async () => {
+    await writeFile(join(dir, 'ann.pw'), 'pw\n');
+    const file = join(dir, 'secrets.json');
+    const user = (password: unknown) => [{ username: 'ann', password }];
+    const config = (password: unknown) => ({
+      environments: { prod: { profiles: { staff: { type: 'basic', users: user(password) } } } },
+    });
+    await writeFile(file, JSON.stringify(config({ file: 'ann.pw' })));
+    expect(await cli('validate', file)).toMatchObject({ code: 0 });
+    await writeFile(file, JSON.stringify(config({ file: 'missing.pw' })));
+    const missing = await cli('validate', file);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('environments.prod.profiles.staff.users[0].password: cannot read secret file');
+  });
+
+  it('prints the configuration JSON Schema', async () => {
+    const result = await cli('schema');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toMatchObject({ title: 'Sideguard configuration', type: 'object' });
+  });
+
+  it('hashes a password from standard input, never from arguments', async () => {
+    const scrypt = await cliWithInput('s3cret\n', 'hash-password', '--cost', '10');
+    expect(scrypt).toMatchObject({ code: 0, out: expect.stringMatching(/^\$scrypt\$ln=10,r=8,p=1\$/) });
+    const bcrypt = await cliWithInput('s3cret', 'hash-password', '--bcrypt', '--cost', '4');
+    expect(bcrypt.out).toMatch(/^\$2b\$04\$/);
+    expect(await cliWithInput('', 'hash-password')).toMatchObject({ code: 1 });
+    expect(await cliWithInput('x', 'hash-password', 's3cret')).toMatchObject({ code: 2 });
   });
 
   it('runs as a real process with the right exit code', async () => {

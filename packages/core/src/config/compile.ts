@@ -1,14 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import { BasicVerifier } from '../auth/basic/basic-verifier';
+import type { BruteForceSettings } from '../auth/brute-force';
+import { basicChallenge } from '../auth/challenge';
+import { BoundedLru } from '../cache/bounded-lru';
 import { ConfigError, type ConfigIssue } from '../errors/config-error';
 import type { ApiInfo } from '../guard/exchange';
 import type { RequestReadOptions } from '../http/gateway-request';
+import { profileCombinationProblems } from '../profiles/combination-rules';
+import { compileProfiles, type ProfileRegistry } from '../profiles/compile-profiles';
+import type { ApiAuthentication, BasicProfile, CompiledProfile } from '../profiles/compiled-profile';
 import { RouteTable } from '../routing/route-table';
-import { configSchema } from './schema';
+import { type Logger, silentLogger } from '../telemetry/logger';
+import { configDirOf } from './load-config';
+import { createConfigSchema, type SideguardConfig } from './schema';
 
 /** An API ready for the hot path. */
 export interface CompiledApi {
   readonly info: ApiInfo;
   readonly host: string | undefined;
   readonly basePath: string;
+  readonly sslOnly: 'redirect' | 'reject' | undefined;
+  readonly auth: ApiAuthentication;
+}
+
+/** A remembered successful Basic verification. */
+export interface CachedBasicLogin {
+  readonly profile: BasicProfile;
+  readonly username: string;
 }
 
 /** A validated configuration turned into the structures the request path reads. */
@@ -18,15 +36,34 @@ export interface CompiledConfig {
   readonly denyUnmatched: boolean;
   readonly failOpen: boolean;
   readonly read: RequestReadOptions;
+  /** Brute-force limits; `undefined` when turned off. */
+  readonly bruteForce: BruteForceSettings | undefined;
+  /** Successful Basic verifications by API and keyed hash of the header; new with every config. */
+  readonly basicCache: BoundedLru<string, CachedBasicLogin>;
+  readonly basicCacheTtlMs: number;
+  /** Key for the keyed hashes that name cache entries and usernames in counters. */
+  readonly hashKey: Buffer;
+  /** Things that are allowed but probably not meant, to log at startup and reload. */
+  readonly warnings: readonly string[];
+}
+
+/** Options of {@link compileConfig}. */
+export interface CompileOptions {
+  /** Folder for relative `{ "file": … }` secrets; default: the working directory. */
+  baseDir?: string;
+  /** Logger handed to token validators. */
+  logger?: Logger;
 }
 
 /**
  * Validates a configuration and compiles it once for the request path.
  * @param input - the configuration as written
+ * @param options - where secrets are read from, and a logger
  * @throws ConfigError listing every problem with its path
  */
-export function compileConfig(input: unknown): CompiledConfig {
-  const parsed = configSchema.safeParse(input);
+export function compileConfig(input: unknown, options: CompileOptions = {}): CompiledConfig {
+  const schema = createConfigSchema({ baseDir: options.baseDir ?? process.cwd(), env: process.env });
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => ({
@@ -37,35 +74,27 @@ export function compileConfig(input: unknown): CompiledConfig {
   }
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
-  const names = new Map<string, number>();
-  const keys = new Map<string, number>();
-  config.apis.forEach((api, index) => {
-    const sameName = names.get(api.name);
-    if (sameName !== undefined) {
-      issues.push({
-        path: ['apis', index, 'name'],
-        message: `duplicate API name "${api.name}" (also apis[${sameName}])`,
-      });
-    } else names.set(api.name, index);
-    const path = config.routing.caseSensitive ? api.basePath : api.basePath.toLowerCase();
-    const key = `${api.host ?? '*'} ${path}`;
-    const samePlace = keys.get(key);
-    if (samePlace !== undefined) {
-      issues.push({
-        path: ['apis', index, 'basePath'],
-        message: `"${api.name}" has the same host and base path as apis[${samePlace}]${config.routing.caseSensitive ? '' : ' (paths compare case-insensitively)'}`,
-      });
-    } else keys.set(key, index);
+  checkApiIdentity(config, issues);
+  const registry = compileProfiles(config, issues, options.logger ?? silentLogger);
+  const warnings: string[] = [];
+  const apis = config.apis.map((api, index): CompiledApi => {
+    const profiles = resolveProfiles(config, registry, index, issues);
+    if (profiles.length === 0 && config.defaultAccess === 'allow') {
+      warnings.push(
+        `API "${api.name}" has no security profile and is public; assign a profile or set defaultAccess: "deny"`,
+      );
+    }
+    return {
+      info: Object.freeze({ name: api.name, host: api.host, basePath: api.basePath, environment: api.environment }),
+      host: api.host,
+      basePath: api.basePath,
+      sslOnly: api.sslOnly,
+      auth: authenticationFor(api.name, profiles, registry, config.defaultAccess),
+    };
   });
   if (issues.length > 0) throw new ConfigError(issues);
 
-  const apis = config.apis.map(
-    (api): CompiledApi => ({
-      info: Object.freeze({ name: api.name, host: api.host, basePath: api.basePath }),
-      host: api.host,
-      basePath: api.basePath,
-    }),
-  );
+  const { bruteForce, cache } = config.authentication;
   return {
     apis,
     routes: new RouteTable(apis, config.routing.caseSensitive),
@@ -78,6 +107,109 @@ export function compileConfig(input: unknown): CompiledConfig {
           : { blocks: config.trustedProxies.addresses.flat(), header: config.trustedProxies.header },
       maxBodyBytes: config.body.maxBytes,
     },
+    bruteForce:
+      bruteForce === false
+        ? undefined
+        : {
+            maxFailures: bruteForce.maxFailures,
+            windowMs: bruteForce.windowSeconds * 1000,
+            lockoutMs: bruteForce.lockoutSeconds * 1000,
+            maxKeys: 100_000,
+          },
+    basicCache: new BoundedLru(cache.maxEntries),
+    basicCacheTtlMs: cache.ttlSeconds * 1000,
+    hashKey: randomBytes(32),
+    warnings,
+  };
+}
+
+/** Unique API names, and no two APIs on the same host and base path. */
+function checkApiIdentity(config: SideguardConfig, issues: ConfigIssue[]): void {
+  const names = new Map<string, number>();
+  const places = new Map<string, number>();
+  config.apis.forEach((api, index) => {
+    const sameName = names.get(api.name);
+    if (sameName !== undefined) {
+      issues.push({
+        path: ['apis', index, 'name'],
+        message: `duplicate API name "${api.name}" (also apis[${sameName}])`,
+      });
+    } else names.set(api.name, index);
+    const path = config.routing.caseSensitive ? api.basePath : api.basePath.toLowerCase();
+    const key = `${api.host ?? '*'} ${path}`;
+    const samePlace = places.get(key);
+    if (samePlace !== undefined) {
+      issues.push({
+        path: ['apis', index, 'basePath'],
+        message: `"${api.name}" has the same host and base path as apis[${samePlace}]${config.routing.caseSensitive ? '' : ' (paths compare case-insensitively)'}`,
+      });
+    } else places.set(key, index);
+  });
+}
+
+/** The API's profiles from its own environment, checking every rule of the seed. */
+function resolveProfiles(
+  config: SideguardConfig,
+  registry: ProfileRegistry,
+  index: number,
+  issues: ConfigIssue[],
+): CompiledProfile[] {
+  const api = config.apis[index];
+  if (api === undefined || api.profiles.length === 0) return [];
+  if (api.environment === undefined) {
+    issues.push({ path: ['apis', index, 'environment'], message: 'an API with profiles must name its environment' });
+    return [];
+  }
+  const own = registry.byEnvironment.get(api.environment);
+  if (own === undefined) {
+    issues.push({ path: ['apis', index, 'environment'], message: `unknown environment "${api.environment}"` });
+    return [];
+  }
+  const found: CompiledProfile[] = [];
+  api.profiles.forEach((name, position) => {
+    const profile = own.get(name);
+    if (profile !== undefined) {
+      found.push(profile);
+      return;
+    }
+    const elsewhere = [...registry.byEnvironment]
+      .filter(([, profiles]) => profiles.has(name))
+      .map(([env]) => `"${env}"`);
+    issues.push({
+      path: ['apis', index, 'profiles', position],
+      message:
+        elsewhere.length > 0
+          ? `profile "${name}" belongs to environment ${elsewhere.join(', ')}, not "${api.environment}"; a profile is valid only in its own environment`
+          : `unknown profile "${name}" in environment "${api.environment}"`,
+    });
+  });
+  for (const problem of profileCombinationProblems(found))
+    issues.push({ path: ['apis', index, 'profiles'], message: problem });
+  return found;
+}
+
+function authenticationFor(
+  apiName: string,
+  profiles: readonly CompiledProfile[],
+  registry: ProfileRegistry,
+  defaultAccess: 'allow' | 'deny',
+): ApiAuthentication {
+  const first = profiles[0];
+  if (first === undefined) return { kind: defaultAccess === 'deny' ? 'deny' : 'public' };
+  if (first.type === 'anonymous') return { kind: 'anonymous', profile: first };
+  if (first.type === 'oauth2') return { kind: 'oauth2', profile: first, realm: first.realm ?? apiName };
+  // Combination rules guarantee the rest are Basic too; duplicates were reported, so keep the first of each.
+  const basics = profiles
+    .filter((p): p is BasicProfile => p.type === 'basic')
+    .filter((p, i, all) => all.indexOf(p) === i);
+  const users = basics.flatMap((profile, profileIndex) =>
+    (registry.basicUsers.get(profile) ?? []).map((user) => ({ ...user, profileIndex })),
+  );
+  return {
+    kind: 'basic',
+    profiles: basics,
+    verifier: new BasicVerifier(users),
+    challenge: basicChallenge(first.realm ?? apiName),
   };
 }
 
@@ -88,7 +220,7 @@ export function compileConfig(input: unknown): CompiledConfig {
  */
 export function validateConfig(input: unknown): readonly ConfigIssue[] {
   try {
-    compileConfig(input);
+    compileConfig(input, { baseDir: configDirOf(input) });
     return [];
   } catch (error) {
     if (error instanceof ConfigError) return error.issues;

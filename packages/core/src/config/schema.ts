@@ -1,5 +1,10 @@
 import { z } from 'zod';
+import { hasControlCharacter } from '../auth/basic/credentials';
+import { realmPattern } from '../auth/challenge';
+import { jwtAlgorithms } from '../auth/oauth/algorithms';
 import { type IpBlock, parseIpBlock } from '../net/ip';
+import { type IpRange, parseIpRange } from '../net/ip-range-set';
+import { type SecretContext, secretSchema } from './secrets';
 
 /** Named address sets accepted in `trustedProxies.addresses`. */
 export const proxyPresets: Readonly<Record<string, readonly string[]>> = {
@@ -22,6 +27,15 @@ const ipBlocks = z.string().transform((text, ctx): IpBlock[] => {
   return blocks;
 });
 
+const ipRange = z.string().transform((text, ctx): IpRange => {
+  const range = parseIpRange(text);
+  if (typeof range === 'string') {
+    ctx.addIssue({ code: 'custom', message: range });
+    return z.NEVER;
+  }
+  return range;
+});
+
 const hostname = z
   .string()
   .transform((host) => host.toLowerCase().replace(/\.$/, ''))
@@ -41,53 +55,203 @@ const basePath = z
   })
   .transform((path) => (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path));
 
-/** One API: a host (optional) and base path that Sideguard protects. */
-export const apiSchema = z.strictObject({
-  /** Unique name, used in logs, audit events and errors. */
-  name: z.string().min(1, { error: 'must not be empty' }),
-  /** Hostname the API serves; omit to serve every host. */
-  host: hostname.optional(),
-  /** Path prefix, matched on segment boundaries. */
-  basePath,
-});
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, { error: 'must be 1–64 letters, digits, spaces, ".", "_" or "-"' });
 
-/** The whole Sideguard configuration. */
-export const configSchema = z.strictObject({
-  apis: z.array(apiSchema).default([]),
-  /** What happens to requests that match no API: `pass` (untouched) or `deny` (404). */
-  unmatched: z.enum(['pass', 'deny']).default('pass'),
-  routing: z
-    .strictObject({
-      /** Compare base paths case-sensitively. Off by default: a differently-cased path must not escape its API. */
-      caseSensitive: z.boolean().default(false),
-    })
-    .default({ caseSensitive: false }),
-  /** Proxies whose forwarding headers are believed. Nobody is trusted by default. */
-  trustedProxies: z
-    .strictObject({
-      /** Addresses, CIDR blocks, or the presets `loopback`, `private`, `linklocal`. */
-      addresses: z.array(ipBlocks).min(1, { error: 'list at least one address or block' }),
-      /** The one forwarding header these proxies write; the other is ignored. */
-      header: z.enum(['x-forwarded-for', 'forwarded']).default('x-forwarded-for'),
-    })
-    .optional(),
-  body: z
-    .strictObject({
-      /** Most request-body bytes buffered for inspection; longer bodies get 413. */
-      maxBytes: z
-        .number()
-        .int()
-        .positive()
-        .max(64 * 1024 * 1024)
-        .default(1024 * 1024),
-    })
-    .default({ maxBytes: 1024 * 1024 }),
-  /** When a stage fails unexpectedly: `closed` answers 500, `open` lets the request through. */
-  onError: z.enum(['closed', 'open']).default('closed'),
-});
+const headerName = z
+  .string()
+  .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name' })
+  .transform((header) => header.toLowerCase());
 
-/** Configuration as written by users (defaults optional). */
+const realm = z
+  .string()
+  .regex(realmPattern, { error: 'must be 1–128 printable characters without quotes or backslashes' });
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const audience = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+const scope = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, { error: 'must be a scope token' });
+
+const jwtChecks = {
+  audience: audience.optional(),
+  algorithms: z.array(z.enum(jwtAlgorithms)).min(1).optional(),
+  clockToleranceSeconds: z.number().int().min(0).max(300).optional(),
+};
+
+function oauthProviderSchema(secret: ReturnType<typeof secretSchema>) {
+  return z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('jwt'), issuer: z.string().min(1), jwksUri: httpUrl, ...jwtChecks }),
+    z.strictObject({ kind: z.literal('oidc'), issuer: httpUrl, discoveryUrl: httpUrl.optional(), ...jwtChecks }),
+    z.strictObject({
+      kind: z.literal('introspection'),
+      introspectionUrl: httpUrl,
+      clientId: z.string().min(1),
+      clientSecret: secret,
+      issuer: z.string().min(1).optional(),
+      audience: audience.optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('google'),
+      clientId: z.string().min(1),
+      tokenInfoUrl: httpUrl.optional(),
+      issuer: z.string().min(1).optional(),
+      jwksUri: httpUrl.optional(),
+    }),
+    z
+      .strictObject({
+        kind: z.literal('salesforce'),
+        mode: z.enum(['introspection', 'jwt']),
+        loginUrl: httpUrl.optional(),
+        clientId: z.string().min(1),
+        clientSecret: secret.optional(),
+        audience: audience.optional(),
+      })
+      .refine((p) => p.mode !== 'introspection' || p.clientSecret !== undefined, {
+        error: "introspection mode needs the connected app's clientSecret",
+        path: ['clientSecret'],
+      }),
+  ]);
+}
+
+/**
+ * Builds the configuration schema. Secret references are resolved while validating, from `context`.
+ * @param context - where `{ "env" }` and `{ "file" }` secrets come from
+ */
+export function createConfigSchema(context: SecretContext) {
+  const secret = secretSchema(context);
+
+  const common = {
+    /** Client addresses this profile accepts: addresses, CIDR blocks, or `start-end` ranges. Empty: any. */
+    ipRanges: z.array(ipRange).default([]),
+    /** A request header whose value, when present, is the audit identity instead of the authenticated one. */
+    auditHeader: headerName.optional(),
+  };
+
+  const basicUser = z
+    .strictObject({
+      username: z
+        .string()
+        .min(1, { error: 'must not be empty' })
+        .refine((u) => !u.includes(':') && !hasControlCharacter(u), {
+          error: 'must not contain ":" or control characters (RFC 7617)',
+        }),
+      password: secret.optional(),
+      passwordHash: secret.optional(),
+    })
+    .refine((u) => (u.password === undefined) !== (u.passwordHash === undefined), {
+      error: 'give exactly one of "password" and "passwordHash"',
+    });
+
+  const profile = z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('anonymous'), ...common }),
+    z.strictObject({
+      type: z.literal('basic'),
+      realm: realm.optional(),
+      users: z.array(basicUser).min(1, { error: 'a Basic profile needs at least one user' }),
+      ...common,
+    }),
+    z.strictObject({
+      type: z.literal('oauth2'),
+      realm: realm.optional(),
+      provider: oauthProviderSchema(secret),
+      /** Scopes every token must carry; a token without them gets 403 insufficient_scope. */
+      requiredScopes: z.array(scope).default([]),
+      /** Claim used as the audit identity. */
+      identityClaim: z.string().min(1).default('sub'),
+      ...common,
+    }),
+  ]);
+
+  const api = z.strictObject({
+    /** Unique name, used in logs, audit events and errors. */
+    name,
+    /** Hostname the API serves; omit to serve every host. */
+    host: hostname.optional(),
+    /** Path prefix, matched on segment boundaries. */
+    basePath,
+    /** Environment the API lives in; its profiles must belong to it. */
+    environment: name.optional(),
+    /** Security profiles, by name, from the API's environment. None: anonymous and public (see `defaultAccess`). */
+    profiles: z.array(name).default([]),
+    /** Require TLS: `redirect` plain HTTP to https (308) or `reject` it (403). */
+    sslOnly: z.enum(['redirect', 'reject']).optional(),
+  });
+
+  return z.strictObject({
+    /** Environments (e.g. development, production), each with its own named security profiles. */
+    environments: z.record(name, z.strictObject({ profiles: z.record(name, profile).default({}) })).default({}),
+    apis: z.array(api).default([]),
+    /** APIs with no profile: `allow` (public, with a startup warning) or `deny` (401). */
+    defaultAccess: z.enum(['allow', 'deny']).default('allow'),
+    /** What happens to requests that match no API: `pass` (untouched) or `deny` (404). */
+    unmatched: z.enum(['pass', 'deny']).default('pass'),
+    routing: z
+      .strictObject({
+        /** Compare base paths case-sensitively. Off by default: a differently-cased path must not escape its API. */
+        caseSensitive: z.boolean().default(false),
+      })
+      .default({ caseSensitive: false }),
+    authentication: z
+      .strictObject({
+        /** Lock a username or client address out after repeated Basic failures; `false` turns it off. */
+        bruteForce: z
+          .union([
+            z.literal(false),
+            z.strictObject({
+              maxFailures: z.number().int().min(1).default(10),
+              windowSeconds: z.number().int().min(1).default(60),
+              lockoutSeconds: z.number().int().min(1).default(300),
+            }),
+          ])
+          .default({ maxFailures: 10, windowSeconds: 60, lockoutSeconds: 300 }),
+        /** Successful Basic verifications kept, so a slow hash is paid once per credential, not per request. */
+        cache: z
+          .strictObject({
+            maxEntries: z.number().int().min(1).max(1_000_000).default(10_000),
+            ttlSeconds: z.number().int().min(1).max(86_400).default(300),
+          })
+          .default({ maxEntries: 10_000, ttlSeconds: 300 }),
+      })
+      .default({
+        bruteForce: { maxFailures: 10, windowSeconds: 60, lockoutSeconds: 300 },
+        cache: { maxEntries: 10_000, ttlSeconds: 300 },
+      }),
+    /** Proxies whose forwarding headers are believed. Nobody is trusted by default. */
+    trustedProxies: z
+      .strictObject({
+        /** Addresses, CIDR blocks, or the presets `loopback`, `private`, `linklocal`. */
+        addresses: z.array(ipBlocks).min(1, { error: 'list at least one address or block' }),
+        /** The one forwarding header these proxies write; the other is ignored. */
+        header: z.enum(['x-forwarded-for', 'forwarded']).default('x-forwarded-for'),
+      })
+      .optional(),
+    body: z
+      .strictObject({
+        /** Most request-body bytes buffered for inspection; longer bodies get 413. */
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .max(64 * 1024 * 1024)
+          .default(1024 * 1024),
+      })
+      .default({ maxBytes: 1024 * 1024 }),
+    /** When a stage fails unexpectedly: `closed` answers 500, `open` lets the request through. */
+    onError: z.enum(['closed', 'open']).default('closed'),
+  });
+}
+
+/** The schema with secrets resolved against the working directory and `process.env`. */
+export const configSchema = createConfigSchema({ baseDir: process.cwd(), env: process.env });
+
+/** Configuration as written by users (defaults optional, secrets as values or references). */
 export type SideguardConfigInput = z.input<typeof configSchema>;
 
-/** Configuration after validation, defaults applied. */
+/** Configuration after validation: defaults applied, secrets resolved. */
 export type SideguardConfig = z.output<typeof configSchema>;
+
+/** One security profile after validation. */
+export type ProfileConfig = SideguardConfig['environments'][string]['profiles'][string];
+
+/** OAuth 2.0 provider settings after validation. */
+export type OAuthProviderConfig = Extract<ProfileConfig, { type: 'oauth2' }>['provider'];

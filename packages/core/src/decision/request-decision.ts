@@ -19,6 +19,20 @@ export type RespondReason =
   | 'ambiguous-path'
   /** Body longer than the configured limit. */
   | 'body-too-large'
+  /** The API requires TLS and the request came over plain HTTP: redirected (308) to https. */
+  | 'https-redirect'
+  /** The API requires TLS and the request came over plain HTTP: refused (403). */
+  | 'https-required'
+  /** No valid credentials (401 with a challenge). */
+  | 'unauthenticated'
+  /** A valid token without the required scopes (403). */
+  | 'insufficient-scope'
+  /** Too many failed logins for this username or client address (429). */
+  | 'login-locked'
+  /** The identity provider could not be reached (503). */
+  | 'auth-unavailable'
+  /** The client address is outside the profile's trusted ranges (403). */
+  | 'ip-denied'
   /** A stage failed and the guard is configured to fail closed. */
   | 'error';
 
@@ -58,12 +72,18 @@ export interface StageResponse {
  * @param status - HTTP status
  * @param reason - the decision reason, also the `error` field
  * @param message - a sentence for people; never include secrets
+ * @param headers - extra headers, such as a challenge or `Retry-After`
  */
-export function jsonErrorResponse(status: number, reason: RespondReason, message: string): StageResponse {
+export function jsonErrorResponse(
+  status: number,
+  reason: RespondReason,
+  message: string,
+  headers: HeaderList = [],
+): StageResponse {
   return {
     reason,
     status,
-    headers: [['content-type', 'application/json; charset=utf-8']],
+    headers: [['content-type', 'application/json; charset=utf-8'], ...headers],
     body: JSON.stringify({ error: reason, message }),
   };
 }

@@ -1,4 +1,6 @@
+import { BruteForceTracker } from '../auth/brute-force';
 import { type CompiledConfig, compileConfig } from '../config/compile';
+import { configDirOf } from '../config/load-config';
 import type { SideguardConfigInput } from '../config/schema';
 import type { ContinueReason, RequestDecision, StageResponse } from '../decision/request-decision';
 import { jsonErrorResponse } from '../decision/request-decision';
@@ -7,11 +9,15 @@ import { ConfigError } from '../errors/config-error';
 import { isSideguardError } from '../errors/sideguard-error';
 import { createGatewayRequest, type GatewayRequestInit } from '../http/gateway-request';
 import type { GatewayResponse } from '../http/gateway-response';
+import { authStage } from '../pipeline/auth-stage';
+import { ipRangeStage } from '../pipeline/ip-stage';
 import { routeStage } from '../pipeline/route-stage';
+import { sslStage } from '../pipeline/ssl-stage';
 import { passThrough, type RequestStage } from '../pipeline/stage';
 import type { AuditSink } from '../telemetry/audit';
 import { CauseLogger, type Logger, stderrLogger } from '../telemetry/logger';
 import { type ApiInfo, type Exchange, ExchangeState } from './exchange';
+import type { GuardRuntime } from './guard-runtime';
 
 /** Services the guard uses; all optional. */
 export interface GuardDeps {
@@ -19,8 +25,10 @@ export interface GuardDeps {
   logger?: Logger;
   /** Receives one audit event per request that matched an API. */
   onAudit?: AuditSink;
-  /** Monotonic clock in milliseconds; default `performance.now`. For tests. */
+  /** Monotonic clock in milliseconds, for latency; default `performance.now`. For tests. */
   now?: () => number;
+  /** Wall clock in milliseconds, for cache and lockout expiry; default `Date.now`. For tests. */
+  wallClock?: () => number;
 }
 
 /** Sideguard's decision engine for one configuration, shared by all requests. */
@@ -49,7 +57,7 @@ export interface Guard {
   readonly apis: readonly ApiInfo[];
 }
 
-const stages: readonly RequestStage[] = [routeStage];
+const stages: readonly RequestStage[] = [routeStage, sslStage, authStage, ipRangeStage];
 
 /**
  * Creates a guard. The configuration is validated and compiled here, once.
@@ -59,10 +67,31 @@ const stages: readonly RequestStage[] = [routeStage];
  */
 export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}): Guard {
   const logger = deps.logger ?? stderrLogger;
+  let previousSettings: CompiledConfig['bruteForce'];
   const failures = new CauseLogger(logger);
   const now = deps.now ?? (() => performance.now());
   const onAudit = deps.onAudit;
-  let current = compileConfig(config);
+  const wallClock = deps.wallClock ?? Date.now;
+  const compile = (input: SideguardConfigInput): CompiledConfig => {
+    const compiled = compileConfig(input, { baseDir: configDirOf(input), logger });
+    for (const warning of compiled.warnings) logger.warn({}, warning);
+    return compiled;
+  };
+  let current = compile(config);
+  let runtime = runtimeFor(current, undefined);
+
+  function runtimeFor(compiled: CompiledConfig, previous: GuardRuntime | undefined): GuardRuntime {
+    // Counters survive a reload unless their limits changed, so a reload cannot be used to reset a lockout.
+    const same = JSON.stringify(compiled.bruteForce) === JSON.stringify(previousSettings);
+    previousSettings = compiled.bruteForce;
+    const bruteForce =
+      same && previous !== undefined
+        ? previous.bruteForce
+        : compiled.bruteForce === undefined
+          ? undefined
+          : new BruteForceTracker(compiled.bruteForce);
+    return { bruteForce, failures, wallClock };
+  }
 
   function audit(
     exchange: ExchangeState,
@@ -76,6 +105,7 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
       onAudit({
         exchangeId: exchange.id,
         api: exchange.route.info.name,
+        profile: exchange.matchedProfile?.name,
         identity: exchange.identity,
         clientIp: exchange.request.clientIp,
         method: exchange.original.method,
@@ -124,12 +154,13 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
 
   async function decide(init: GatewayRequestInit): Promise<RequestDecision> {
     const config = current;
+    const services = runtime;
     const startedAt = now();
     let exchange: ExchangeState;
     try {
-      exchange = new ExchangeState(createGatewayRequest(init, config.read), config, startedAt);
+      exchange = new ExchangeState(createGatewayRequest(init, config.read), config, services, startedAt);
     } catch (error) {
-      return fail(new ExchangeState(placeholderRequest(init), config, startedAt), 'request', error);
+      return fail(new ExchangeState(placeholderRequest(init), config, services, startedAt), 'request', error);
     }
     let stage = 'route';
     try {
@@ -150,7 +181,7 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
   return {
     handleRequest(init) {
       // A throwing logger or audit sink is the last thing that could escape; it still ends in a decision.
-      return decide(init).catch(() => lastResort(init, current));
+      return decide(init).catch(() => lastResort(init, current, runtime));
     },
     async handleResponse(exchange, response) {
       if (exchange instanceof ExchangeState) {
@@ -160,7 +191,9 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     },
     reload(next) {
       try {
-        current = compileConfig(next);
+        const compiled = compile(next);
+        runtime = runtimeFor(compiled, runtime);
+        current = compiled;
       } catch (error) {
         if (error instanceof ConfigError)
           logger.error(
@@ -200,8 +233,8 @@ function placeholderRequest(init: GatewayRequestInit) {
 }
 
 /** The decision when even failure handling failed (a throwing logger): the fail mode, nothing logged. */
-function lastResort(init: GatewayRequestInit, config: CompiledConfig): RequestDecision {
-  const exchange = new ExchangeState(placeholderRequest(init), config, performance.now());
+function lastResort(init: GatewayRequestInit, config: CompiledConfig, runtime: GuardRuntime): RequestDecision {
+  const exchange = new ExchangeState(placeholderRequest(init), config, runtime, performance.now());
   if (config.failOpen) return { action: 'continue', reason: 'error-fail-open', exchange, request: exchange.request };
   const { status, headers = [], body = '' } = jsonErrorResponse(500, 'error', 'The request could not be checked.');
   return { action: 'respond', reason: 'error', exchange, status, headers, body };

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { CompiledApi, CompiledConfig } from '../config/compile';
 import type { ContinueReason } from '../decision/request-decision';
 import type { GatewayRequest } from '../http/gateway-request';
+import type { CompiledProfile } from '../profiles/compiled-profile';
+import type { GuardRuntime } from './guard-runtime';
 
 /**
  * Everything about one request/response exchange. Created per request by the guard and handed back
@@ -21,6 +23,8 @@ export interface Exchange {
   readonly api: ApiInfo | undefined;
   /** Who made the request, for audit; set by authentication. */
   readonly identity: string | undefined;
+  /** Name of the security profile that admitted the request, if any. */
+  readonly profile: string | undefined;
 }
 
 /** Public facts about a configured API. */
@@ -29,6 +33,8 @@ export interface ApiInfo {
   /** Hostname the API is bound to; `undefined` for every host. */
   readonly host: string | undefined;
   readonly basePath: string;
+  /** Environment the API belongs to, when it names one. */
+  readonly environment: string | undefined;
 }
 
 /** The guard's own mutable view of an exchange; stages write to it, nothing outside the core does. */
@@ -40,11 +46,16 @@ export class ExchangeState implements Exchange {
   readonly config: CompiledConfig;
   route: CompiledApi | undefined;
   identity: string | undefined;
+  /** The profile that authenticated the request. */
+  matchedProfile: CompiledProfile | undefined;
+  /** Guard-wide services the stages use (counters, clock, failure log). */
+  readonly runtime: GuardRuntime;
   /** Why the request was let through, once it was. */
   continueReason: ContinueReason = 'allowed';
   #id: string | undefined;
 
-  constructor(request: GatewayRequest, config: CompiledConfig, startedAt: number) {
+  constructor(request: GatewayRequest, config: CompiledConfig, runtime: GuardRuntime, startedAt: number) {
+    this.runtime = runtime;
     this.original = request;
     this.request = request;
     this.config = config;
@@ -58,5 +69,9 @@ export class ExchangeState implements Exchange {
 
   get api(): ApiInfo | undefined {
     return this.route?.info;
+  }
+
+  get profile(): string | undefined {
+    return this.matchedProfile?.name;
   }
 }

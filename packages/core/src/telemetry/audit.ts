@@ -4,6 +4,8 @@ export interface AuditEvent {
   readonly exchangeId: string;
   /** Name of the matched API. */
   readonly api: string;
+  /** Name of the security profile that admitted the request, if any. */
+  readonly profile: string | undefined;
   /** Who called (`Anonymous`, a username, a token claim), when known. */
   readonly identity: string | undefined;
   readonly clientIp: string;

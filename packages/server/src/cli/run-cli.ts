@@ -1,17 +1,29 @@
-import { readFile } from 'node:fs/promises';
-import { formatConfigPath, validateConfig } from '@sideguard/core';
+import { resolve } from 'node:path';
+import {
+  configJsonSchema,
+  formatConfigPath,
+  hashPassword,
+  isSideguardError,
+  loadConfig,
+  validateConfig,
+} from '@sideguard/core';
 
-/** Where the CLI writes; injectable so it can be run and tested in-process. */
+/** Where the CLI reads and writes; injectable so it can be run and tested in-process. */
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
+  /** Reads all of standard input (for secrets, which must not appear in arguments). */
+  readInput?(): Promise<string>;
 }
 
 const usage = `Usage: sideguard <command>
 
 Commands:
-  validate <config.json>   check a configuration file and list every problem with its path
-  help                     show this text`;
+  validate <config.json>            check a configuration file and list every problem with its path
+  schema                            print the JSON Schema of configuration files
+  hash-password [--bcrypt] [--cost N]
+                                    hash a password read from standard input, for "passwordHash"
+  help                              show this text`;
 
 /**
  * Runs the `sideguard` command line.
@@ -24,6 +36,11 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
   switch (command) {
     case 'validate':
       return validateCommand(rest, io);
+    case 'schema':
+      io.out(JSON.stringify(configJsonSchema(), null, 2));
+      return 0;
+    case 'hash-password':
+      return hashPasswordCommand(rest, io);
     case 'help':
     case '--help':
     case '-h':
@@ -41,26 +58,44 @@ async function validateCommand(args: readonly string[], io: CliIo): Promise<numb
     io.err('Usage: sideguard validate <config.json>');
     return 2;
   }
-  let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Relative secret files resolve from the config file's folder, as they will when serving.
+    const issues = validateConfig(await loadConfig(resolve(file)));
+    if (issues.length === 0) {
+      io.out(`${file}: valid`);
+      return 0;
+    }
+    io.err(`${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`);
+    for (const issue of issues) io.err(`  - ${formatConfigPath(issue.path)}: ${issue.message}`);
+    return 1;
   } catch (error) {
-    io.err(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    io.err(isSideguardError(error) ? error.message : String(error));
     return 1;
   }
-  let config: unknown;
-  try {
-    config = JSON.parse(text);
-  } catch (error) {
-    io.err(`${file} is not valid JSON: ${(error as Error).message}`);
+}
+
+async function hashPasswordCommand(args: readonly string[], io: CliIo): Promise<number> {
+  let algorithm: 'scrypt' | 'bcrypt' = 'scrypt';
+  let cost: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--bcrypt') algorithm = 'bcrypt';
+    else if (args[i] === '--cost' && /^\d{1,2}$/.test(args[i + 1] ?? '')) cost = Number(args[++i]);
+    else {
+      io.err('Usage: sideguard hash-password [--bcrypt] [--cost N]  (password on standard input)');
+      return 2;
+    }
+  }
+  const password = (await (io.readInput ?? readStdin)()).replace(/\r?\n$/, '');
+  if (password === '') {
+    io.err('No password on standard input.');
     return 1;
   }
-  const issues = validateConfig(config);
-  if (issues.length === 0) {
-    io.out(`${file}: valid`);
-    return 0;
-  }
-  io.err(`${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`);
-  for (const issue of issues) io.err(`  - ${formatConfigPath(issue.path)}: ${issue.message}`);
-  return 1;
+  io.out(await hashPassword(password, { algorithm, ...(cost === undefined ? {} : { cost }) }));
+  return 0;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
