@@ -6,6 +6,7 @@ import { send } from './http-client';
 /** What the test app's handler reports about the request it received. */
 export interface Echo {
   api: string | null;
+  identity: string | null;
   clientIp: string | null;
   scheme: string | null;
   url: string;
@@ -19,6 +20,7 @@ export interface Echo {
 export function echoOf(exchange: Exchange | null | undefined, url: string | undefined): Echo {
   return {
     api: exchange?.api?.name ?? null,
+    identity: exchange?.identity ?? null,
     clientIp: exchange?.request.clientIp ?? null,
     scheme: exchange?.request.scheme ?? null,
     url: url ?? '',
@@ -74,6 +76,7 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
       expect(res.status).toBe(200);
       expect(JSON.parse(res.body)).toEqual({
         api: 'orders',
+        identity: 'Anonymous',
         clientIp: '127.0.0.1',
         scheme: 'http',
         url: '/orders/7?x=1',
@@ -143,6 +146,35 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
       const untrusted = await start({ apis, trustedProxies: { addresses: ['::ffff:10.0.0.0/104'] } }, '::');
       const spoofed = await send(untrusted.address, { path: '/orders', headers: { 'X-Forwarded-For': '192.0.2.44' } });
       expect(JSON.parse(spoofed.body)).toMatchObject({ clientIp: '127.0.0.1' });
+    });
+
+    it('authenticates with Basic profiles: identity exposed, challenge sent, failures kept from the app', async () => {
+      const app = await start({
+        environments: {
+          prod: {
+            profiles: { staff: { type: 'basic', realm: 'staff area', users: [{ username: 'ann', password: 'pw' }] } },
+          },
+        },
+        apis: [{ name: 'orders', basePath: '/orders', environment: 'prod', profiles: ['staff'] }],
+      });
+      const ok = await send(app.address, {
+        path: '/orders',
+        headers: { authorization: `Basic ${Buffer.from('ann:pw').toString('base64')}` },
+      });
+      expect(JSON.parse(ok.body)).toMatchObject({ api: 'orders', identity: 'ann' });
+      const refused = await send(app.address, { path: '/orders' });
+      expect(refused.status).toBe(401);
+      expect(refused.headers['www-authenticate']).toBe('Basic realm="staff area", charset="UTF-8"');
+      expect(JSON.parse(refused.body)).toMatchObject({ error: 'unauthenticated' });
+      expect(app.handled()).toBe(1);
+    });
+
+    it('redirects plain HTTP to https on SSL-only APIs with a Location header', async () => {
+      const app = await start({ apis: [{ name: 'orders', basePath: '/orders', sslOnly: 'redirect' }] });
+      const res = await send(app.address, { path: '/orders/1?a=b', headers: { host: 'shop.example' } });
+      expect(res.status).toBe(308);
+      expect(res.headers.location).toBe('https://shop.example/orders/1?a=b');
+      expect(app.handled()).toBe(0);
     });
 
     it('reports one audit event per matched exchange with status and response size', async () => {

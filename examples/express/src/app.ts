@@ -20,7 +20,12 @@ export function buildApp(config: SideguardConfigInput = demoConfig, deps: GuardD
     res.json({ status: 'ok' });
   });
   app.get('/api/orders', (req, res) => {
-    res.json({ api: req.sideguard?.api?.name, clientIp: req.sideguard?.request.clientIp, orders });
+    res.json({
+      api: req.sideguard?.api?.name,
+      user: req.sideguard?.identity,
+      clientIp: req.sideguard?.request.clientIp,
+      orders,
+    });
   });
   app.get('/api/orders/:id', (req, res) => {
     const order = orders.find((o) => String(o.id) === req.params.id);

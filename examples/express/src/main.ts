@@ -12,7 +12,9 @@ const server = buildApp(undefined, {
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   console.log(`Sideguard demo (Express) listening on ${base}
 Try:
-  curl -i ${base}/api/orders                        # an API: passes, the handler sees req.sideguard
+  curl -i ${base}/health                            # public API (Anonymous profile): passes
+  curl -i ${base}/api/orders                        # Basic profile, no credentials: 401 with a challenge
+  curl -i -u demo:sideguard ${base}/api/orders      # right credentials: passes, the handler sees req.sideguard
   curl -i ${base}/admin                             # no API serves it: Sideguard answers 404
   curl -i --path-as-is ${base}/health/../admin      # a path trick: Sideguard answers 400
 Stop with Ctrl+C.`);

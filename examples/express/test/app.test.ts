@@ -14,12 +14,22 @@ describe('Express demo', () => {
   });
   afterAll(() => close(server));
 
-  it('serves its APIs with Sideguard context', async () => {
-    const res = await send(address, { path: '/api/orders' });
+  const demo = { authorization: `Basic ${Buffer.from('demo:sideguard').toString('base64')}` };
+
+  it('serves its APIs with Sideguard context to the right callers', async () => {
+    expect((await send(address, { path: '/health' })).status).toBe(200);
+    const refused = await send(address, { path: '/api/orders' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers['www-authenticate']).toBe('Basic realm="Sideguard demo", charset="UTF-8"');
+    const res = await send(address, { path: '/api/orders', headers: demo });
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ api: 'orders', clientIp: '127.0.0.1' });
-    expect(JSON.parse((await send(address, { path: '/api/orders/2' })).body)).toMatchObject({ item: 'monitor' });
-    expect(events.map((e) => `${e.api} ${e.status}`)).toContain('orders 200');
+    expect(JSON.parse(res.body)).toMatchObject({ api: 'orders', user: 'demo', clientIp: '127.0.0.1' });
+    expect(JSON.parse((await send(address, { path: '/api/orders/2', headers: demo })).body)).toMatchObject({
+      item: 'monitor',
+    });
+    expect(events.map((e) => `${e.api} ${e.identity} ${e.status}`)).toEqual(
+      expect.arrayContaining(['health Anonymous 200', 'orders undefined 401', 'orders demo 200']),
+    );
   });
 
   it('refuses everything outside its APIs and path tricks', async () => {

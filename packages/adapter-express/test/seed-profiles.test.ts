@@ -1,3 +1,4 @@
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import {
@@ -11,7 +12,8 @@ import {
 } from '@sideguard/core';
 import { sideguard } from '@sideguard/express';
 import express from 'express';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type JWK, SignJWT } from 'jose';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { close, listen, send, type TestResponse } from '../../../tools/test-utils/http-client';
 import { startTestIssuer, type TestIssuer } from '../../../tools/test-utils/oidc-issuer';
 import { testTls } from '../../../tools/test-utils/tls';
@@ -233,6 +235,54 @@ describe('seed 002 §4–5: Anonymous, Basic, OAuth 2.0 and the audit identity',
     const basicOnBearer = await app.get('/orders', { authorization: basic('ann', 'pw-ann') });
     expect(basicOnBearer.status).toBe(401);
     expect(basicOnBearer.headers['www-authenticate']).toBe('Bearer realm="orders"');
+  });
+
+  it('rejects forged and foreign tokens: alg none, HS256 keyed with the public key, another issuer', async () => {
+    const app = await start(config());
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      sub: 'mallory',
+      aud: 'orders-api',
+      iss: issuer.issuer,
+      scope: 'orders:read',
+      iat: now,
+      exp: now + 300,
+    };
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
+    const jwks = (await (await fetch(issuer.jwksUri)).json()) as { keys: JWK[] };
+    const publicPem = createPublicKey({ key: jwks.keys[0] as JsonWebKey, format: 'jwk' }).export({
+      format: 'pem',
+      type: 'spki',
+    });
+    const confused = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', kid: jwks.keys[0]?.kid })
+      .sign(new Uint8Array(Buffer.from(publicPem)));
+    const foreign = await startTestIssuer('orders-api');
+    const elsewhere = await foreign.mint({ scope: 'orders:read', iss: issuer.issuer });
+    await foreign.close();
+    for (const token of [unsigned, confused, elsewhere]) {
+      const res = await app.get('/orders', { authorization: `Bearer ${token}` });
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/);
+    }
+    // Refused hits are audited too, with no identity.
+    expect(app.events.map((e) => [e.status, e.decision, e.reason, e.identity])).toEqual(
+      Array(3).fill([401, 'respond', 'unauthenticated', undefined]),
+    );
+  });
+
+  it('follows key rotation at the issuer', async () => {
+    const app = await start(config());
+    const before = await issuer.mint({ scope: 'orders:read', email: 'a@partner.test' });
+    expect((await app.get('/orders', { authorization: `Bearer ${before}` })).status).toBe(200);
+    await issuer.rotate();
+    // jose refetches a key set for an unknown kid at most every 30 s; step past that cooldown.
+    vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 31_000);
+    const after = await issuer.mint({ scope: 'orders:read', email: 'a@partner.test' });
+    expect((await app.get('/orders', { authorization: `Bearer ${after}` })).status).toBe(200);
+    // The old key is gone from the JWKS; its tokens stop working once the key set is refreshed.
+    expect((await app.get('/orders', { authorization: `Bearer ${before}` })).status).toBe(401);
   });
 
   it('answers 503 while the identity provider is down, and recovers', async () => {

@@ -222,3 +222,29 @@ describe('guard', () => {
     expect(exchange.request.url).toBe('/orders/1?a=b');
   });
 });
+
+describe('guard reload with profiles', () => {
+  const config = (password: string, maxFailures = 2) => ({
+    environments: { prod: { profiles: { staff: { type: 'basic' as const, users: [{ username: 'ann', password }] } } } },
+    apis: [{ name: 'staff', basePath: '/staff', environment: 'prod', profiles: ['staff'] }],
+    authentication: { bruteForce: { maxFailures, windowSeconds: 60, lockoutSeconds: 60 } },
+  });
+  const login = (password: string): GatewayRequestInit =>
+    init('/staff', { headers: [['Authorization', `Basic ${Buffer.from(`ann:${password}`).toString('base64')}`]] });
+
+  it('applies new credentials at once and keeps lockouts across a reload', async () => {
+    const guard = createGuard(config('old'));
+    expect(await guard.handleRequest(login('old'))).toMatchObject({
+      action: 'continue',
+      exchange: { identity: 'ann' },
+    });
+    guard.reload(config('new'));
+    // The cache of verified credentials belongs to the old config: the old password stops working.
+    expect(await guard.handleRequest(login('old'))).toMatchObject({ status: 401 });
+    expect(await guard.handleRequest(login('wrong'))).toMatchObject({ status: 401 });
+    guard.reload(config('new'));
+    expect(await guard.handleRequest(login('new'))).toMatchObject({ status: 429, reason: 'login-locked' });
+    guard.reload(config('new', 5));
+    expect(await guard.handleRequest(login('new'))).toMatchObject({ action: 'continue' });
+  });
+});
