@@ -5,8 +5,10 @@ import type { BenchSuite } from './suite';
 import { basicAuthSuite } from './suites/basic-auth';
 import { ipRangesSuite } from './suites/ip-ranges';
 import { jwtSuite } from './suites/jwt';
+import { rateLimitMemorySuite } from './suites/ratelimit-memory';
+import { rateLimitRedisSuite } from './suites/ratelimit-redis';
 
-const suites: BenchSuite[] = [basicAuthSuite, jwtSuite, ipRangesSuite];
+const suites: BenchSuite[] = [basicAuthSuite, jwtSuite, ipRangesSuite, rateLimitMemorySuite, rateLimitRedisSuite];
 
 const only = process.argv.slice(2);
 const chosen = only.length === 0 ? suites : suites.filter((suite) => only.includes(suite.id));

@@ -143,6 +143,10 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
       const trusted = await start({ apis, trustedProxies: { addresses: ['127.0.0.0/8'] } }, '::');
       const res = await send(trusted.address, { path: '/orders', headers: { 'X-Forwarded-For': '192.0.2.44' } });
       expect(JSON.parse(res.body)).toMatchObject({ clientIp: '192.0.2.44' });
+      // Written as IPv4-mapped IPv6 in config, it must still match the folded IPv4 peer.
+      const mapped = await start({ apis, trustedProxies: { addresses: ['::ffff:127.0.0.0/104'] } }, '::');
+      const viaMapped = await send(mapped.address, { path: '/orders', headers: { 'X-Forwarded-For': '192.0.2.45' } });
+      expect(JSON.parse(viaMapped.body)).toMatchObject({ clientIp: '192.0.2.45' });
       const untrusted = await start({ apis, trustedProxies: { addresses: ['::ffff:10.0.0.0/104'] } }, '::');
       const spoofed = await send(untrusted.address, { path: '/orders', headers: { 'X-Forwarded-For': '192.0.2.44' } });
       expect(JSON.parse(spoofed.body)).toMatchObject({ clientIp: '127.0.0.1' });
@@ -175,6 +179,25 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
       expect(res.status).toBe(308);
       expect(res.headers.location).toBe('https://shop.example/orders/1?a=b');
       expect(app.handled()).toBe(0);
+    });
+
+    it('limits with the org allowance: RateLimit headers on answers, then 429 with Retry-After', async () => {
+      const app = await start({ apis, rateLimits: { org: { limit: 2 } } }, '127.0.0.1', {
+        wallClock: () => 1_899_999_990_000,
+      });
+      const first = await send(app.address, { path: '/orders' });
+      expect(first.status).toBe(200);
+      expect(first.headers['ratelimit-policy']).toBe('"org";q=2;w=60');
+      expect(first.headers.ratelimit).toBe('"org";r=1;t=30');
+      expect((await send(app.address, { path: '/admin' })).headers.ratelimit).toBe('"org";r=0;t=30');
+      const refused = await send(app.address, { path: '/orders' });
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toBe('30');
+      expect(refused.headers.ratelimit).toBe('"org";r=0;t=30');
+      expect(JSON.parse(refused.body)).toMatchObject({ error: 'rate-limited' });
+      // Paths no API serves are never counted or limited.
+      expect((await send(app.address, { path: '/elsewhere' })).status).toBe(200);
+      expect(app.handled()).toBe(3);
     });
 
     it('reports one audit event per matched exchange with status and response size', async () => {

@@ -33,6 +33,8 @@ export function sideguard(guard: Guard): (ctx: SideguardKoaContext, next: () => 
     if (decision.action === 'respond') {
       ctx.status = decision.status;
       for (const [name, value] of decision.headers) ctx.append(name, value);
+      // The rest of an oversized body was never read; the connection cannot be reused.
+      if (decision.status === 413) ctx.append('connection', 'close');
       ctx.body = decision.body;
       return;
     }

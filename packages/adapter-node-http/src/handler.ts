@@ -40,7 +40,8 @@ export function createNodeGuardHandler(guard: Guard): NodeGuardHandler {
 }
 
 /**
- * Carries out a `continue` decision on a Node request: writes the core's changes onto it and, for
+ * Carries out a `continue` decision on a Node request: writes the core's changes onto it, adds the
+ * headers the core wants on the response (rate-limit state) and, for
  * requests that matched an API, watches the response to finish the exchange. For adapters that send
  * `respond` decisions their own way (Koa, Fastify).
  * @param req - the incoming request
@@ -55,6 +56,8 @@ export function continueRequest(
   decision: ContinueDecision,
 ): void {
   applyRequestChanges(req, decision.exchange.original, decision.request);
+  // Set now, before the app writes: the app may still override them, but never loses them by accident.
+  for (const [name, value] of decision.responseHeaders) res.appendHeader(name, value);
   if (decision.exchange.api !== undefined) trackResponse(res, guard, decision.exchange);
 }
 

@@ -22,7 +22,7 @@ export type {
 export { BodyReadError, BodyTooLargeError } from './errors/body-errors';
 export { ConfigError, type ConfigIssue, formatConfigPath } from './errors/config-error';
 export { isSideguardError, SideguardError, type SideguardErrorCode } from './errors/sideguard-error';
-export { createGuard, type Guard, type GuardDeps } from './guard/create-guard';
+export { createGuard, type Guard, type GuardDeps, type GuardStatus } from './guard/create-guard';
 export type { ApiInfo, Exchange } from './guard/exchange';
 export type { BodyReader, BodySource } from './http/body';
 export {
@@ -36,5 +36,9 @@ export {
 export type { GatewayResponse } from './http/gateway-response';
 export { type HeaderEntry, type HeaderList, headerValue, headerValues } from './http/headers';
 export type { ForwardedHeaderMode, ResolvedClient, TrustedProxies } from './net/client-resolver';
+export type { RateLimitHeaderDraft } from './ratelimit/headers';
+export type { StoreFailureMode } from './ratelimit/rate-limiter';
+export type { IoRedisClientLike, NodeRedisClientLike, RedisClientLike } from './ratelimit/redis-client';
+export type { RateLimitAlgorithm } from './ratelimit/store';
 export type { AuditEvent, AuditSink } from './telemetry/audit';
 export { type Logger, type LogMethod, silentLogger } from './telemetry/logger';

@@ -74,13 +74,25 @@ describe('client resolution', () => {
   it('takes the leftmost address when every hop is trusted, and stops at garbage', () => {
     const proxies = trust(['10.0.0.0/8']);
     expect(resolveClient('10.0.0.1', false, xff('10.9.9.9, 10.0.0.2'), proxies).clientIp).toBe('10.9.9.9');
-    expect(resolveClient('10.0.0.1', false, xff('1.2.3.4, _hidden, 10.0.0.2'), proxies).clientIp).toBe('10.0.0.2');
+    // An unreadable hop vouched for by a trusted proxy leaves the client unknown, never the proxy.
+    expect(resolveClient('10.0.0.1', false, xff('1.2.3.4, _hidden, 10.0.0.2'), proxies).clientIp).toBe('');
     expect(resolveClient('10.0.0.1', false, [], proxies)).toEqual({ clientIp: '10.0.0.1', scheme: 'http' });
   });
 
   it('uses a single overwritten X-Forwarded-Proto from the trusted proxy', () => {
     expect(resolveClient('10.0.0.1', false, xff('192.0.2.1', 'https'), trust(['10.0.0.1'])).scheme).toBe('https');
     expect(resolveClient('10.0.0.1', false, xff('192.0.2.1', 'gopher'), trust(['10.0.0.1'])).scheme).toBe('http');
+  });
+
+  it('refuses a Forwarded line whose open quote would swallow the entry the proxy appended', () => {
+    const proxies = trust(['10.0.0.0/8'], 'forwarded');
+    // The client sent `for=10.9.9.9;proto=https;x="`; the trusted proxy appended `, for=203.0.113.7`.
+    const smuggled: HeaderList = [['Forwarded', 'for=10.9.9.9;proto=https;x=", for=203.0.113.7']];
+    expect(resolveClient('10.0.0.1', false, smuggled, proxies)).toEqual({ clientIp: '', scheme: 'http' });
+    const unreadable: HeaderList = [['Forwarded', 'for="x, for=203.0.113.7']];
+    expect(resolveClient('10.0.0.1', false, unreadable, proxies).clientIp).toBe('');
+    const wellQuoted: HeaderList = [['Forwarded', 'for="[2001:db8::1]";x="a,b", for=203.0.113.7']];
+    expect(resolveClient('10.0.0.1', false, wellQuoted, proxies).clientIp).toBe('203.0.113.7');
   });
 
   it('reads only the configured header', () => {
@@ -120,13 +132,13 @@ describe('client resolution', () => {
     );
   });
 
-  it('from a trusted peer, only ever yields the peer or an address present in the header', () => {
+  it('from a trusted peer, only ever yields the peer, an address present in the header, or none', () => {
     const proxies = trust(['10.0.0.0/8']);
     const ipv4 = fc.tuple(fc.constantFrom(10, 192, 203), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.'));
     fc.assert(
       fc.property(fc.array(fc.oneof(ipv4, fc.string()), { maxLength: 40 }), (hops) => {
         const { clientIp } = resolveClient('10.0.0.1', false, [['x-forwarded-for', hops.join(',')]], proxies);
-        return clientIp === '10.0.0.1' || hops.includes(clientIp);
+        return clientIp === '' || clientIp === '10.0.0.1' || hops.includes(clientIp);
       }),
     );
   });

@@ -80,6 +80,31 @@ describe('guard', () => {
     expect(await guard.handleRequest(init('/orders/a/../b'))).toMatchObject({ action: 'continue', reason: 'allowed' });
   });
 
+  it('refuses requests that name their host ambiguously', async () => {
+    const guard = createGuard({ apis: [{ name: 'admin', host: 'api.example.com', basePath: '/admin' }] });
+    const ambiguous = [
+      init('http://other.example/admin', { headers: [['Host', 'api.example.com']] }),
+      init('/admin', { headers: [['Host', 'api.example.com:1@evil']] }),
+      init('/admin', { headers: [['Host', 'api.example.com:https']] }),
+      init('/admin', {
+        headers: [
+          ['Host', 'api.example.com'],
+          ['Host', 'other.example'],
+        ],
+      }),
+    ];
+    for (const request of ambiguous) {
+      expect(await guard.handleRequest(request), request.target).toMatchObject({
+        status: 400,
+        reason: 'ambiguous-host',
+      });
+    }
+    const absolute = await guard.handleRequest(
+      init('http://API.example.com:80/admin', { headers: [['Host', 'api.example.com']] }),
+    );
+    expect(absolute).toMatchObject({ action: 'continue', exchange: { api: { name: 'admin' } } });
+  });
+
   it('matches differently-cased paths to their API by default', async () => {
     const decision = await createGuard({ apis, unmatched: 'deny' }).handleRequest(init('/ADMIN/users'));
     expect(decision.exchange.api?.name).toBe('admin');
@@ -229,8 +254,21 @@ describe('guard reload with profiles', () => {
     apis: [{ name: 'staff', basePath: '/staff', environment: 'prod', profiles: ['staff'] }],
     authentication: { bruteForce: { maxFailures, windowSeconds: 60, lockoutSeconds: 60 } },
   });
+  // A new client address every time, so only the per-username lockout can be what answers 429.
+  let client = 0;
   const login = (password: string): GatewayRequestInit =>
-    init('/staff', { headers: [['Authorization', `Basic ${Buffer.from(`ann:${password}`).toString('base64')}`]] });
+    init('/staff', {
+      headers: [['Authorization', `Basic ${Buffer.from(`ann:${password}`).toString('base64')}`]],
+      remoteAddress: `198.51.100.${++client}`,
+    });
+
+  it('counts concurrent guesses before verifying them', async () => {
+    const guard = createGuard(config('right', 5));
+    const decisions = await Promise.all(Array.from({ length: 50 }, () => guard.handleRequest(login('wrong'))));
+    const statuses = decisions.map((d) => (d.action === 'respond' ? d.status : 200));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(45);
+  });
 
   it('applies new credentials at once and keeps lockouts across a reload', async () => {
     const guard = createGuard(config('old'));
@@ -246,5 +284,35 @@ describe('guard reload with profiles', () => {
     expect(await guard.handleRequest(login('new'))).toMatchObject({ status: 429, reason: 'login-locked' });
     guard.reload(config('new', 5));
     expect(await guard.handleRequest(login('new'))).toMatchObject({ action: 'continue' });
+  });
+});
+
+describe('bearer tokens reach the validator', () => {
+  it('passes tokens with characters outside RFC 6750 (Salesforce uses "!") to the validator', async () => {
+    const guard = createGuard(
+      {
+        environments: {
+          prod: {
+            profiles: {
+              p: {
+                type: 'oauth2',
+                provider: { kind: 'jwt', issuer: 'https://i.test', jwksUri: 'https://i.test/jwks', audience: 'x' },
+              },
+            },
+          },
+        },
+        apis: [{ name: 'a', basePath: '/a', environment: 'prod', profiles: ['p'] }],
+      },
+      { logger: { debug() {}, info() {}, warn() {}, error() {} } },
+    );
+    const decision = await guard.handleRequest(
+      init('/a', { headers: [['Authorization', 'Bearer 00Dxx0000001gPL!AR8AQJXg5oj8jXSgxJfA0lBog']] }),
+    );
+    // Not a 400 for the header's shape: the validator judged the token itself.
+    expect(decision).toMatchObject({ action: 'respond', status: 401 });
+    if (decision.action !== 'respond') throw new Error('expected respond');
+    expect(decision.headers).toContainEqual(['www-authenticate', expect.stringContaining('error="invalid_token"')]);
+    const twoTokens = await guard.handleRequest(init('/a', { headers: [['Authorization', 'Bearer a b']] }));
+    expect(twoTokens).toMatchObject({ status: 400 });
   });
 });

@@ -25,9 +25,19 @@ describe('route table', () => {
     expect(table.match('x', '/')?.name).toBe('root');
   });
 
-  it('prefers APIs bound to the host, falling back to host-less ones', () => {
-    expect(table.match('admin.example.com', '/api/v1')?.name).toBe('admin-host');
+  it('takes the longest base path across host-bound and host-less APIs, the host-bound one on a tie', () => {
+    expect(table.match('admin.example.com', '/api/x')?.name).toBe('admin-host');
+    expect(table.match('admin.example.com', '/api/v1/x')?.name).toBe('v1');
     expect(table.match('admin.example.com', '/other')?.name).toBe('root');
+    const shadow = new RouteTable<Api>(
+      [
+        { name: 'site', host: 'www.example.com', basePath: '/' },
+        { name: 'admin', host: undefined, basePath: '/admin' },
+      ],
+      true,
+    );
+    expect(shadow.match('www.example.com', '/admin/users')?.name).toBe('admin');
+    expect(shadow.match('www.example.com', '/blog')?.name).toBe('site');
   });
 
   it('matches case-insensitively unless told otherwise', () => {

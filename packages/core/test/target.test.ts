@@ -24,7 +24,9 @@ describe('request target', () => {
     expect(hostnameOf('API.Example.com:8443')).toBe('api.example.com');
     expect(hostnameOf('api.example.com.')).toBe('api.example.com');
     expect(hostnameOf('[::1]:8080')).toBe('[::1]');
-    expect(hostnameOf('user@host')).toBe('host');
+    expect(hostnameOf('user@host')).toBe('');
+    expect(hostnameOf('api.example.com:1@evil')).toBe('');
+    expect(hostnameOf('api.example.com:http')).toBe('');
     expect(hostnameOf('bad host')).toBe('');
     expect(hostnameOf(undefined)).toBe('');
   });

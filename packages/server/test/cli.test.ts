@@ -94,6 +94,10 @@ describe('sideguard CLI', () => {
     expect(bcrypt.out).toMatch(/^\$2b\$04\$/);
     expect(await cliWithInput('', 'hash-password')).toMatchObject({ code: 1 });
     expect(await cliWithInput('x', 'hash-password', 's3cret')).toMatchObject({ code: 2 });
+    expect(await cliWithInput('x', 'hash-password', '--cost', '99')).toMatchObject({
+      code: 2,
+      err: 'scrypt cost (log2 N) must be 10–20',
+    });
   });
 
   it('runs as a real process with the right exit code', async () => {

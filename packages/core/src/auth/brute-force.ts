@@ -69,10 +69,15 @@ export class BruteForceTracker {
   }
 
   /**
-   * Clears a key after a successful login.
-   * @param key - the key to clear
+   * Settles an attempt that was counted in advance and then succeeded: the username's count is
+   * cleared, and the attempt is taken back from the address's count (a lockout already in force stays).
+   * @param userKey - the username's key
+   * @param addressKey - the client address's key
+   * @param now - current time, ms
    */
-  recordSuccess(key: string): void {
-    this.#counters.delete(key);
+  recordSuccess(userKey: string, addressKey: string, now: number): void {
+    this.#counters.delete(userKey);
+    const counter = this.#counters.get(addressKey, now);
+    if (counter !== undefined && counter.failures > 0) counter.failures--;
   }
 }

@@ -9,6 +9,9 @@ import type { RequestReadOptions } from '../http/gateway-request';
 import { profileCombinationProblems } from '../profiles/combination-rules';
 import { compileProfiles, type ProfileRegistry } from '../profiles/compile-profiles';
 import type { ApiAuthentication, BasicProfile, CompiledProfile } from '../profiles/compiled-profile';
+import type { RateLimitHeaderDraft } from '../ratelimit/headers';
+import type { StoreFailureMode } from '../ratelimit/rate-limiter';
+import type { RateLimitAlgorithm } from '../ratelimit/store';
 import { RouteTable } from '../routing/route-table';
 import { type Logger, silentLogger } from '../telemetry/logger';
 import { configDirOf } from './load-config';
@@ -21,6 +24,22 @@ export interface CompiledApi {
   readonly basePath: string;
   readonly sslOnly: 'redirect' | 'reject' | undefined;
   readonly auth: ApiAuthentication;
+  /** Rate-limit units one hit costs. */
+  readonly rateLimitCost: number;
+}
+
+/** Rate-limit settings ready for the request path. */
+export interface CompiledRateLimits {
+  readonly org: { readonly limit: number; readonly periodMs: number } | undefined;
+  readonly consumer:
+    | { readonly by: 'identity' | 'ip'; readonly limit: number; readonly periodMs: number; readonly ipv6Prefix: number }
+    | undefined;
+  readonly algorithm: RateLimitAlgorithm;
+  readonly headers: { readonly enabled: boolean; readonly draft: RateLimitHeaderDraft; readonly legacy: boolean };
+  readonly partitionSecret: string;
+  /** Which store and how to treat it; the guard keeps one store across reloads while this is unchanged. */
+  readonly store: SideguardConfig['rateLimits']['store'];
+  readonly onStoreError: StoreFailureMode;
 }
 
 /** A remembered successful Basic verification. */
@@ -45,6 +64,7 @@ export interface CompiledConfig {
   readonly hashKey: Buffer;
   /** Things that are allowed but probably not meant, to log at startup and reload. */
   readonly warnings: readonly string[];
+  readonly rateLimits: CompiledRateLimits;
 }
 
 /** Options of {@link compileConfig}. */
@@ -75,8 +95,8 @@ export function compileConfig(input: unknown, options: CompileOptions = {}): Com
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
   checkApiIdentity(config, issues);
-  const registry = compileProfiles(config, issues, options.logger ?? silentLogger);
   const warnings: string[] = [];
+  const registry = compileProfiles(config, issues, warnings, options.logger ?? silentLogger);
   const apis = config.apis.map((api, index): CompiledApi => {
     const profiles = resolveProfiles(config, registry, index, issues);
     if (profiles.length === 0 && config.defaultAccess === 'allow') {
@@ -90,6 +110,7 @@ export function compileConfig(input: unknown, options: CompileOptions = {}): Com
       basePath: api.basePath,
       sslOnly: api.sslOnly,
       auth: authenticationFor(api.name, profiles, registry, config.defaultAccess),
+      rateLimitCost: api.rateLimitCost,
     };
   });
   if (issues.length > 0) throw new ConfigError(issues);
@@ -120,6 +141,28 @@ export function compileConfig(input: unknown, options: CompileOptions = {}): Com
     basicCacheTtlMs: cache.ttlSeconds * 1000,
     hashKey: randomBytes(32),
     warnings,
+    rateLimits: compileRateLimits(config.rateLimits),
+  };
+}
+
+function compileRateLimits(limits: SideguardConfig['rateLimits']): CompiledRateLimits {
+  return {
+    org: limits.org === undefined ? undefined : { limit: limits.org.limit, periodMs: limits.org.periodSeconds * 1000 },
+    consumer:
+      limits.consumer === undefined
+        ? undefined
+        : {
+            by: limits.consumer.by,
+            limit: limits.consumer.limit,
+            periodMs: limits.consumer.periodSeconds * 1000,
+            ipv6Prefix: limits.consumer.ipv6Prefix,
+          },
+    algorithm: limits.algorithm,
+    headers: limits.headers,
+    // A fixed default keeps counter keys equal across gateways; set a secret to keep partitions unguessable.
+    partitionSecret: limits.partitionSecret ?? 'sideguard-partition',
+    store: limits.store,
+    onStoreError: limits.onStoreError,
   };
 }
 

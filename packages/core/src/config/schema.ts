@@ -120,7 +120,16 @@ function oauthProviderSchema(secret: ReturnType<typeof secretSchema>) {
 export function createConfigSchema(context: SecretContext) {
   const secret = secretSchema(context);
 
+  const limit = z.strictObject({
+    /** Most hits (cost units) per period. */
+    limit: z.number().int().min(1).max(1_000_000_000),
+    /** Period in seconds; one minute by default, as in the seed. */
+    periodSeconds: z.number().int().min(1).max(86_400).default(60),
+  });
+
   const common = {
+    /** This profile's limit across every API it is assigned to; the org allowance applies on top. */
+    rateLimit: limit.optional(),
     /** Client addresses this profile accepts: addresses, CIDR blocks, or `start-end` ranges. Empty: any. */
     ipRanges: z.array(ipRange).default([]),
     /** A request header whose value, when present, is the audit identity instead of the authenticated one. */
@@ -175,6 +184,8 @@ export function createConfigSchema(context: SecretContext) {
     profiles: z.array(name).default([]),
     /** Require TLS: `redirect` plain HTTP to https (308) or `reject` it (403). */
     sslOnly: z.enum(['redirect', 'reject']).optional(),
+    /** Rate-limit units one hit on this API costs. */
+    rateLimitCost: z.number().int().min(1).max(1_000_000).default(1),
   });
 
   return z.strictObject({
@@ -215,6 +226,60 @@ export function createConfigSchema(context: SecretContext) {
       .default({
         bruteForce: { maxFailures: 10, windowSeconds: 60, lockoutSeconds: 300 },
         cache: { maxEntries: 10_000, ttlSeconds: 300 },
+      }),
+    rateLimits: z
+      .strictObject({
+        /** The org allowance: every admitted hit on every API counts against it. */
+        org: limit.optional(),
+        /** An extra limit per consumer: per audit identity, or per client address (IPv6 by prefix). */
+        consumer: z
+          .strictObject({
+            by: z.enum(['identity', 'ip']),
+            limit: limit.shape.limit,
+            periodSeconds: limit.shape.periodSeconds,
+            ipv6Prefix: z.number().int().min(1).max(128).default(64),
+          })
+          .optional(),
+        /** `fixed` windows aligned to the period (the seed's minute), or a `sliding` window counter. */
+        algorithm: z.enum(['fixed', 'sliding']).default('fixed'),
+        store: z
+          .discriminatedUnion('type', [
+            z.strictObject({
+              type: z.literal('memory'),
+              maxKeys: z.number().int().min(100).max(10_000_000).default(100_000),
+            }),
+            z.strictObject({
+              type: z.literal('redis'),
+              /** Key prefix; must hold a `{…}` hash tag so one script's keys share a Redis Cluster slot. */
+              keyPrefix: z
+                .string()
+                .regex(/\{[^}]+\}/, { error: 'must contain a {hash tag}' })
+                .optional(),
+              /** Longest wait for Redis per decision, ms. */
+              timeoutMs: z.number().int().min(1).max(10_000).default(100),
+            }),
+          ])
+          .default({ type: 'memory', maxKeys: 100_000 }),
+        /** When the store is down: fail `open`, fail `closed` (503), or count in `memory` on this gateway. */
+        onStoreError: z.enum(['open', 'closed', 'memory']).default('memory'),
+        headers: z
+          .strictObject({
+            /** Send `RateLimit` / `RateLimit-Policy` on every response of a limited API. */
+            enabled: z.boolean().default(true),
+            /** Which draft of draft-ietf-httpapi-ratelimit-headers to follow. */
+            draft: z.enum(['draft-08', 'draft-07', 'draft-06']).default('draft-08'),
+            /** Also send `X-RateLimit-Limit`, `-Remaining`, `-Reset`. */
+            legacy: z.boolean().default(false),
+          })
+          .default({ enabled: true, draft: 'draft-08', legacy: false }),
+        /** Secret for hashing consumer partitions (client addresses, identities) in counter keys and headers. */
+        partitionSecret: secret.optional(),
+      })
+      .default({
+        algorithm: 'fixed',
+        store: { type: 'memory', maxKeys: 100_000 },
+        onStoreError: 'memory',
+        headers: { enabled: true, draft: 'draft-08', legacy: false },
       }),
     /** Proxies whose forwarding headers are believed. Nobody is trusted by default. */
     trustedProxies: z

@@ -17,6 +17,8 @@ export type RespondReason =
   | 'unmatched'
   /** Path as sent and normalized path select different APIs. */
   | 'ambiguous-path'
+  /** Several or unreadable `Host` lines, or an absolute-form target naming another host. */
+  | 'ambiguous-host'
   /** Body longer than the configured limit. */
   | 'body-too-large'
   /** The API requires TLS and the request came over plain HTTP: redirected (308) to https. */
@@ -33,6 +35,10 @@ export type RespondReason =
   | 'auth-unavailable'
   /** The client address is outside the profile's trusted ranges (403). */
   | 'ip-denied'
+  /** The org allowance, the profile's limit or the consumer's limit is used up (429). */
+  | 'rate-limited'
+  /** The rate-limit store is down and the guard fails closed (503). */
+  | 'rate-limit-unavailable'
   /** A stage failed and the guard is configured to fail closed. */
   | 'error';
 
@@ -44,6 +50,8 @@ export interface ContinueDecision {
   readonly exchange: Exchange;
   /** The request to forward: the original or one changed by a stage. */
   readonly request: GatewayRequest;
+  /** Headers to add to whatever response the app or upstream sends (e.g. `RateLimit`). */
+  readonly responseHeaders: HeaderList;
 }
 
 /** Answer the client directly with this response; the app never sees the request. */

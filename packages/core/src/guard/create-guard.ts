@@ -1,4 +1,3 @@
-import { BruteForceTracker } from '../auth/brute-force';
 import { type CompiledConfig, compileConfig } from '../config/compile';
 import { configDirOf } from '../config/load-config';
 import type { SideguardConfigInput } from '../config/schema';
@@ -11,11 +10,14 @@ import { createGatewayRequest, type GatewayRequestInit } from '../http/gateway-r
 import type { GatewayResponse } from '../http/gateway-response';
 import { authStage } from '../pipeline/auth-stage';
 import { ipRangeStage } from '../pipeline/ip-stage';
+import { rateLimitStage } from '../pipeline/rate-limit-stage';
 import { routeStage } from '../pipeline/route-stage';
 import { sslStage } from '../pipeline/ssl-stage';
 import { passThrough, type RequestStage } from '../pipeline/stage';
+import type { RedisClientLike } from '../ratelimit/redis-client';
 import type { AuditSink } from '../telemetry/audit';
 import { CauseLogger, type Logger, stderrLogger } from '../telemetry/logger';
+import { buildRuntime } from './build-runtime';
 import { type ApiInfo, type Exchange, ExchangeState } from './exchange';
 import type { GuardRuntime } from './guard-runtime';
 
@@ -27,8 +29,16 @@ export interface GuardDeps {
   onAudit?: AuditSink;
   /** Monotonic clock in milliseconds, for latency; default `performance.now`. For tests. */
   now?: () => number;
-  /** Wall clock in milliseconds, for cache and lockout expiry; default `Date.now`. For tests. */
+  /** Wall clock in milliseconds, for cache, lockout and rate-limit windows; default `Date.now`. For tests. */
   wallClock?: () => number;
+  /** A connected Redis client (ioredis or node-redis), for `rateLimits.store.type: "redis"`. */
+  redis?: RedisClientLike;
+}
+
+/** Health of the guard's shared dependencies. */
+export interface GuardStatus {
+  /** The rate-limit store, and whether it is failing (its failure mode in force). */
+  readonly rateLimitStore: { readonly kind: string; readonly degraded: boolean };
 }
 
 /** Sideguard's decision engine for one configuration, shared by all requests. */
@@ -55,9 +65,11 @@ export interface Guard {
   reload(config: SideguardConfigInput): void;
   /** The APIs of the configuration in force. */
   readonly apis: readonly ApiInfo[];
+  /** Health of shared dependencies, for readiness probes and dashboards. */
+  status(): GuardStatus;
 }
 
-const stages: readonly RequestStage[] = [routeStage, sslStage, authStage, ipRangeStage];
+const stages: readonly RequestStage[] = [routeStage, sslStage, authStage, ipRangeStage, rateLimitStage];
 
 /**
  * Creates a guard. The configuration is validated and compiled here, once.
@@ -67,7 +79,6 @@ const stages: readonly RequestStage[] = [routeStage, sslStage, authStage, ipRang
  */
 export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}): Guard {
   const logger = deps.logger ?? stderrLogger;
-  let previousSettings: CompiledConfig['bruteForce'];
   const failures = new CauseLogger(logger);
   const now = deps.now ?? (() => performance.now());
   const onAudit = deps.onAudit;
@@ -78,20 +89,8 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     return compiled;
   };
   let current = compile(config);
-  let runtime = runtimeFor(current, undefined);
-
-  function runtimeFor(compiled: CompiledConfig, previous: GuardRuntime | undefined): GuardRuntime {
-    // Counters survive a reload unless their limits changed, so a reload cannot be used to reset a lockout.
-    const same = JSON.stringify(compiled.bruteForce) === JSON.stringify(previousSettings);
-    previousSettings = compiled.bruteForce;
-    const bruteForce =
-      same && previous !== undefined
-        ? previous.bruteForce
-        : compiled.bruteForce === undefined
-          ? undefined
-          : new BruteForceTracker(compiled.bruteForce);
-    return { bruteForce, failures, wallClock };
-  }
+  const services = { failures, logger, wallClock, redis: deps.redis };
+  let runtime = buildRuntime(current, undefined, services);
 
   function audit(
     exchange: ExchangeState,
@@ -149,18 +148,24 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
 
   function proceed(exchange: ExchangeState, reason: ContinueReason): RequestDecision {
     exchange.continueReason = reason;
-    return { action: 'continue', reason, exchange, request: exchange.request };
+    return {
+      action: 'continue',
+      reason,
+      exchange,
+      request: exchange.request,
+      responseHeaders: exchange.responseHeaders,
+    };
   }
 
   async function decide(init: GatewayRequestInit): Promise<RequestDecision> {
     const config = current;
-    const services = runtime;
+    const state = runtime;
     const startedAt = now();
     let exchange: ExchangeState;
     try {
-      exchange = new ExchangeState(createGatewayRequest(init, config.read), config, services, startedAt);
+      exchange = new ExchangeState(createGatewayRequest(init, config.read), config, state, startedAt);
     } catch (error) {
-      return fail(new ExchangeState(placeholderRequest(init), config, services, startedAt), 'request', error);
+      return fail(new ExchangeState(placeholderRequest(init), config, state, startedAt), 'request', error);
     }
     let stage = 'route';
     try {
@@ -192,7 +197,7 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     reload(next) {
       try {
         const compiled = compile(next);
-        runtime = runtimeFor(compiled, runtime);
+        runtime = buildRuntime(compiled, { runtime, config: current }, services);
         current = compiled;
       } catch (error) {
         if (error instanceof ConfigError)
@@ -206,6 +211,10 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     },
     get apis() {
       return current.apis.map((api) => api.info);
+    },
+    status() {
+      const limiter = runtime.rateLimiter;
+      return { rateLimitStore: { kind: limiter.store.kind, degraded: limiter.degraded } };
     },
   };
 }
@@ -235,7 +244,9 @@ function placeholderRequest(init: GatewayRequestInit) {
 /** The decision when even failure handling failed (a throwing logger): the fail mode, nothing logged. */
 function lastResort(init: GatewayRequestInit, config: CompiledConfig, runtime: GuardRuntime): RequestDecision {
   const exchange = new ExchangeState(placeholderRequest(init), config, runtime, performance.now());
-  if (config.failOpen) return { action: 'continue', reason: 'error-fail-open', exchange, request: exchange.request };
+  if (config.failOpen) {
+    return { action: 'continue', reason: 'error-fail-open', exchange, request: exchange.request, responseHeaders: [] };
+  }
   const { status, headers = [], body = '' } = jsonErrorResponse(500, 'error', 'The request could not be checked.');
   return { action: 'respond', reason: 'error', exchange, status, headers, body };
 }

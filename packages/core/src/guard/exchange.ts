@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CompiledApi, CompiledConfig } from '../config/compile';
 import type { ContinueReason } from '../decision/request-decision';
 import type { GatewayRequest } from '../http/gateway-request';
+import type { HeaderEntry } from '../http/headers';
 import type { CompiledProfile } from '../profiles/compiled-profile';
 import type { GuardRuntime } from './guard-runtime';
 
@@ -50,6 +51,8 @@ export class ExchangeState implements Exchange {
   matchedProfile: CompiledProfile | undefined;
   /** Guard-wide services the stages use (counters, clock, failure log). */
   readonly runtime: GuardRuntime;
+  /** Headers stages want on the eventual response (rate-limit state). */
+  readonly responseHeaders: HeaderEntry[] = [];
   /** Why the request was let through, once it was. */
   continueReason: ContinueReason = 'allowed';
   #id: string | undefined;

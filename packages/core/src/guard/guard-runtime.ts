@@ -1,4 +1,5 @@
 import type { BruteForceTracker } from '../auth/brute-force';
+import type { RateLimiter } from '../ratelimit/rate-limiter';
 import type { CauseLogger } from '../telemetry/logger';
 
 /**
@@ -8,8 +9,12 @@ import type { CauseLogger } from '../telemetry/logger';
 export interface GuardRuntime {
   /** Failed-login counters; `undefined` when brute-force protection is off. */
   readonly bruteForce: BruteForceTracker | undefined;
+  /** Key for keyed hashes that must stay stable for the guard's lifetime (usernames in lockout counters). */
+  readonly hashKey: Buffer;
   /** Logs recurring failures once per cause. */
   readonly failures: CauseLogger;
-  /** Wall-clock milliseconds, for cache and lockout expiry. */
+  /** Rate-limit store behind its time limit and failure mode; kept across reloads while its settings hold. */
+  readonly rateLimiter: RateLimiter;
+  /** Wall-clock milliseconds, for cache, lockout and rate-limit windows. */
   readonly wallClock: () => number;
 }

@@ -1,7 +1,7 @@
 import type { TrustedProxies } from '../net/client-resolver';
 import { resolveClient } from '../net/client-resolver';
 import { type BodyReader, type BodySource, createBodyReader } from './body';
-import { type HeaderList, headerValue } from './headers';
+import { type HeaderList, headerValue, headerValues } from './headers';
 import { hostnameOf, parseTarget } from './target';
 
 /**
@@ -41,6 +41,12 @@ export interface GatewayRequest {
   readonly query: string;
   /** Hostname the client asked for (lower case, no port); `''` when absent or unreadable. */
   readonly host: string;
+  /**
+   * The request names its host ambiguously: several `Host` lines, an unreadable one, or an
+   * absolute-form target naming another host than `Host`. Frameworks would disagree on the host, so
+   * routing refuses such requests.
+   */
+  readonly ambiguousHost: boolean;
   /** Scheme the client used, as seen after trusted proxies. */
   readonly scheme: 'http' | 'https';
   readonly httpVersion: string;
@@ -72,6 +78,13 @@ export interface RequestReadOptions {
  */
 export function createGatewayRequest(init: GatewayRequestInit, options: RequestReadOptions): GatewayRequest {
   const target = parseTarget(init.target);
+  const hostLines = headerValues(init.headers, 'host');
+  const hostHeader = hostLines[0] ?? headerValue(init.headers, ':authority');
+  const host = hostnameOf(target.authority ?? hostHeader);
+  const ambiguousHost =
+    hostLines.length > 1 ||
+    (hostHeader !== undefined && hostnameOf(hostHeader) === '') ||
+    (target.authority !== undefined && (host === '' || (hostHeader !== undefined && hostnameOf(hostHeader) !== host)));
   const client = resolveClient(init.remoteAddress, init.encrypted, init.headers, options.trustedProxies);
   const lengthHeader = headerValue(init.headers, 'content-length');
   const declaredLength = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
@@ -80,7 +93,8 @@ export function createGatewayRequest(init: GatewayRequestInit, options: RequestR
     url: target.url,
     path: target.path,
     query: target.query,
-    host: hostnameOf(target.authority ?? headerValue(init.headers, 'host') ?? headerValue(init.headers, ':authority')),
+    host,
+    ambiguousHost,
     scheme: client.scheme,
     httpVersion: init.httpVersion,
     headers: init.headers,

@@ -40,22 +40,16 @@ export function parseTarget(target: string): RequestTarget {
 
 /**
  * The hostname of an authority (`Host` header or absolute-form authority): lower case, without
- * port, brackets or a trailing dot. `''` when it is not a plausible host.
+ * port, brackets or a trailing dot. `''` when it is not a plain `host[:port]`: user info, a
+ * non-numeric port or odd characters are refused, since frameworks would read them differently.
  * @param authority - e.g. `API.example.com:8443`, `[::1]:80`
  */
 export function hostnameOf(authority: string | undefined): string {
   if (authority === undefined || authority === '') return '';
-  let host = authority;
-  const at = host.lastIndexOf('@');
-  if (at !== -1) host = host.slice(at + 1);
-  if (host.startsWith('[')) {
-    const close = host.indexOf(']');
-    return close === -1 ? '' : host.slice(0, close + 1).toLowerCase();
-  }
-  const colon = host.indexOf(':');
-  if (colon !== -1) host = host.slice(0, colon);
-  if (host.endsWith('.')) host = host.slice(0, -1);
-  return /^[a-z0-9.-]+$/i.test(host) ? host.toLowerCase() : '';
+  const match = /^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(\d{1,5}))?$/i.exec(authority);
+  if (match === null) return '';
+  const host = (match[1] ?? '').toLowerCase();
+  return host.endsWith('.') ? host.slice(0, -1) : host;
 }
 
 const unreservedEscape = /%(2[dDeE]|3\d|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/g;

@@ -14,7 +14,10 @@ export interface TrustedProxies {
 
 /** The client as Sideguard sees it after walking back through trusted proxies. */
 export interface ResolvedClient {
-  /** Canonical client address (IPv4-mapped folded), or the raw peer text when unreadable. */
+  /**
+   * Canonical client address (IPv4-mapped folded). `''` when a trusted proxy's forwarding header
+   * could not be read: no address is safer than a guessed one (it is outside every IP range).
+   */
   readonly clientIp: string;
   /** Scheme the client used to reach the first trusted proxy, or this process. */
   readonly scheme: 'http' | 'https';
@@ -59,7 +62,7 @@ export function resolveClient(
       hops.map((h) => h.node),
     );
     const proto = hop === -1 ? undefined : hops[hops.length - 1 - hop]?.proto;
-    return { clientIp: formatIp(client), scheme: schemeOf(proto) ?? socketScheme };
+    return { clientIp: client === undefined ? '' : formatIp(client), scheme: schemeOf(proto) ?? socketScheme };
   }
 
   const nodes = splitForwardedList(headerValues(headers, 'x-forwarded-for'));
@@ -69,16 +72,23 @@ export function resolveClient(
   // X-Forwarded-For. With fewer entries than hops, every entry present came from a trusted proxy.
   const index = Math.max(hop, 0);
   const proto = protos.length > index ? protos[protos.length - 1 - index] : protos[0];
-  return { clientIp: formatIp(client), scheme: schemeOf(proto) ?? socketScheme };
+  return { clientIp: client === undefined ? '' : formatIp(client), scheme: schemeOf(proto) ?? socketScheme };
 }
 
-/** Walks the nodes from the right; `hop` is the index from the right of the chosen node, -1 for the peer. */
-function walk(trust: TrustedProxies, peer: IpAddress, nodes: readonly string[]): { client: IpAddress; hop: number } {
-  let client = peer;
+/**
+ * Walks the nodes from the right; `hop` is the index from the right of the chosen node, -1 for the
+ * peer. An unreadable node where a trusted proxy vouched for one leaves the client unknown.
+ */
+function walk(
+  trust: TrustedProxies,
+  peer: IpAddress,
+  nodes: readonly string[],
+): { client: IpAddress | undefined; hop: number } {
+  let client: IpAddress | undefined = peer;
   let hop = -1;
   for (let j = 0; j < nodes.length; j++) {
     const address = parseIp(nodes[nodes.length - 1 - j] ?? '');
-    if (address === undefined) break;
+    if (address === undefined) return { client: undefined, hop: j };
     client = address;
     hop = j;
     if (!isTrusted(trust, address)) break;

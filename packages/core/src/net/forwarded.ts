@@ -24,17 +24,23 @@ export function splitForwardedList(values: readonly string[]): string[] {
 
 /**
  * Parses RFC 7239 `Forwarded` header values into hops, left to right. Parameters other than
- * `for` and `proto` are ignored; an element that cannot be parsed becomes a hop with node `''`,
- * which no proxy list trusts, so a malformed header never moves trust further left.
+ * `for` and `proto` are ignored. A line with an unclosed quote could hide the entry a proxy
+ * appended after it, so it yields a single unreadable hop (node `''`): the client then has no
+ * known address rather than one it chose.
  * @param values - the header's values, one per header line, in order
  */
 export function parseForwarded(values: readonly string[]): ForwardedHop[] {
   const hops: ForwardedHop[] = [];
   for (const value of values) {
-    for (const element of splitOutsideQuotes(value, ',')) {
+    const elements = splitOutsideQuotes(value, ',');
+    if (elements === undefined) {
+      hops.push({ node: '', proto: undefined });
+      continue;
+    }
+    for (const element of elements) {
       let node = '';
       let proto: string | undefined;
-      for (const pair of splitOutsideQuotes(element, ';')) {
+      for (const pair of splitOutsideQuotes(element, ';') ?? []) {
         const eq = pair.indexOf('=');
         if (eq === -1) continue;
         const key = pair.slice(0, eq).trim().toLowerCase();
@@ -48,7 +54,8 @@ export function parseForwarded(values: readonly string[]): ForwardedHop[] {
   return hops.length > maxForwardedHops ? hops.slice(hops.length - maxForwardedHops) : hops;
 }
 
-function splitOutsideQuotes(text: string, separator: string): string[] {
+/** Splits on a separator outside quoted strings; `undefined` when a quote is left open. */
+function splitOutsideQuotes(text: string, separator: string): string[] | undefined {
   const parts: string[] = [];
   let start = 0;
   let quoted = false;
@@ -60,6 +67,7 @@ function splitOutsideQuotes(text: string, separator: string): string[] {
       start = i + 1;
     }
   }
+  if (quoted) return undefined;
   parts.push(text.slice(start).trim());
   return parts.filter((part) => part !== '');
 }

@@ -6,6 +6,7 @@ import { jsonErrorResponse, type StageResponse } from '../decision/request-decis
 import type { ExchangeState } from '../guard/exchange';
 import { headerValue } from '../http/headers';
 import type { CompiledProfile } from '../profiles/compiled-profile';
+import { addressPartition } from '../ratelimit/consumer-key';
 import type { RequestStage, StageResult } from './stage';
 
 /** Longest audit identity kept from a request header; longer values are cut. */
@@ -61,7 +62,8 @@ async function authenticateBasic(exchange: ExchangeState, api: CompiledApi, auth
   const credentials = parseBasicAuthorization(header);
   if (credentials === undefined || header === undefined) return unauthenticatedBasic(auth);
   const now = runtime.wallClock();
-  const ipKey = `ip:${request.clientIp}`;
+  // One subscriber holds a whole IPv6 /64: count it as one address, or a lockout is trivially dodged.
+  const ipKey = `ip:${addressPartition(request.clientIp, 64)}`;
   if (credentials === 'malformed') {
     runtime.bruteForce?.recordFailure([ipKey], now);
     return unauthenticatedBasic(auth);
@@ -72,27 +74,28 @@ async function authenticateBasic(exchange: ExchangeState, api: CompiledApi, auth
   const cached = config.basicCache.get(cacheKey, now);
   if (cached !== undefined) return admit(exchange, cached.profile, cached.username);
 
-  const userKey = `user:${keyedHash(config.hashKey, credentials.username)}`;
+  const userKey = `user:${keyedHash(runtime.hashKey, credentials.username)}`;
   const lockedFor = runtime.bruteForce?.lockedFor([userKey, ipKey], now) ?? 0;
   if (lockedFor > 0) {
     return jsonErrorResponse(429, 'login-locked', 'Too many failed logins; try again later.', [
       ['retry-after', String(Math.ceil(lockedFor / 1000))],
     ]);
   }
+  // Count the attempt before the (slow) verification, so concurrent guesses cannot all slip in
+  // before the first failure is recorded; a success takes the attempt back.
+  runtime.bruteForce?.recordFailure([userKey, ipKey], now);
   const match = await auth.verifier.verify(credentials);
   const profile = match === undefined ? undefined : auth.profiles[match.profileIndex];
-  if (match === undefined || profile === undefined) {
-    runtime.bruteForce?.recordFailure([userKey, ipKey], runtime.wallClock());
-    return unauthenticatedBasic(auth);
-  }
-  runtime.bruteForce?.recordSuccess(userKey);
+  if (match === undefined || profile === undefined) return unauthenticatedBasic(auth);
+  runtime.bruteForce?.recordSuccess(userKey, ipKey, now);
   config.basicCache.set(cacheKey, { profile, username: match.username }, now + config.basicCacheTtlMs);
   return admit(exchange, profile, match.username);
 }
 
 type OAuthAuth = Extract<CompiledApi['auth'], { kind: 'oauth2' }>;
 
-const bearerToken = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+// The token's own syntax is the validator's business (Salesforce tokens hold `!`, which RFC 6750 omits).
+const bearerToken = /^bearer +(\S+) *$/i;
 
 async function authenticateBearer(exchange: ExchangeState, auth: OAuthAuth): Promise<StageResult> {
   const { profile, realm } = auth;

@@ -12,8 +12,10 @@ export const sslStage: RequestStage = {
     const mode = exchange.route?.sslOnly;
     const { request } = exchange;
     if (mode === undefined || request.scheme === 'https') return undefined;
-    if (mode === 'redirect' && request.host !== '') {
-      const location = `https://${request.host}${request.url}`;
+    // The API's own host when it has one, so a client cannot aim the redirect elsewhere.
+    const host = exchange.route?.host ?? request.host;
+    if (mode === 'redirect' && host !== '') {
+      const location = `https://${host}${request.url}`;
       return jsonErrorResponse(308, 'https-redirect', 'This API is served over https only.', [['location', location]]);
     }
     return jsonErrorResponse(403, 'https-required', 'This API is served over https only.');

@@ -25,9 +25,15 @@ export interface ProfileRegistry {
  * validators created. Problems are added to `issues` with their paths.
  * @param config - the validated configuration
  * @param issues - collects problems
+ * @param warnings - collects things allowed but probably not meant
  * @param logger - handed to token validators
  */
-export function compileProfiles(config: SideguardConfig, issues: ConfigIssue[], logger: Logger): ProfileRegistry {
+export function compileProfiles(
+  config: SideguardConfig,
+  issues: ConfigIssue[],
+  warnings: string[],
+  logger: Logger,
+): ProfileRegistry {
   const byEnvironment = new Map<string, Map<string, CompiledProfile>>();
   const basicUsers = new Map<BasicProfile, Omit<BasicUserInput, 'profileIndex'>[]>();
   for (const [environment, { profiles }] of Object.entries(config.environments)) {
@@ -39,7 +45,18 @@ export function compileProfiles(config: SideguardConfig, issues: ConfigIssue[], 
         environment,
         ipRanges: profile.ipRanges.length === 0 ? undefined : IpRangeSet.compile(profile.ipRanges),
         auditHeader: profile.auditHeader,
+        rateLimit:
+          profile.rateLimit === undefined
+            ? undefined
+            : { limit: profile.rateLimit.limit, periodMs: profile.rateLimit.periodSeconds * 1000 },
       };
+      if (profile.type === 'oauth2' && (profile.provider.kind === 'jwt' || profile.provider.kind === 'oidc')) {
+        if (profile.provider.audience === undefined) {
+          warnings.push(
+            `Profile "${environment}/${name}" accepts every token its issuer signs, for any audience; set provider.audience`,
+          );
+        }
+      }
       const result = compileProfile(profile, base, path, issues, logger);
       compiled.set(name, result.profile);
       if (result.users !== undefined && result.profile.type === 'basic') basicUsers.set(result.profile, result.users);
@@ -49,7 +66,7 @@ export function compileProfiles(config: SideguardConfig, issues: ConfigIssue[], 
   return { byEnvironment, basicUsers };
 }
 
-type Base = Pick<CompiledProfile, 'name' | 'environment' | 'ipRanges' | 'auditHeader'>;
+type Base = Pick<CompiledProfile, 'name' | 'environment' | 'ipRanges' | 'auditHeader' | 'rateLimit'>;
 
 function compileProfile(
   profile: ProfileConfig,

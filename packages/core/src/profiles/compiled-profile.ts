@@ -10,6 +10,8 @@ interface ProfileBase {
   readonly ipRanges: IpRangeSet | undefined;
   /** Lower-case name of the header that overrides the audit identity. */
   readonly auditHeader: string | undefined;
+  /** This profile's own limit across all its APIs, if it has one. */
+  readonly rateLimit: { readonly limit: number; readonly periodMs: number } | undefined;
 }
 
 /** An Anonymous profile: anyone, identity `Anonymous`. */

@@ -8,9 +8,10 @@ export interface Routable {
 
 /**
  * Finds the API for a host and path by longest base-path prefix on segment boundaries
- * (`/api` matches `/api`, `/api/`, `/api/x`, never `/apix`). APIs bound to the request's host take
- * precedence; host-less APIs serve every host that has none of its own. A lookup costs one map probe
- * per path segment, whatever the number of APIs.
+ * (`/api` matches `/api`, `/api/`, `/api/x`, never `/apix`), among the APIs bound to the request's
+ * host and the host-less ones together; on a tie the host-bound API wins. So a host-bound catch-all
+ * `/` never shadows a longer, protected host-less `/admin`. A lookup costs one map probe per path
+ * segment, whatever the number of APIs.
  */
 export class RouteTable<T extends Routable> {
   readonly #byHost = new Map<string, Map<string, T>>();
@@ -40,8 +41,11 @@ export class RouteTable<T extends Routable> {
    */
   match(host: string, path: string): T | undefined {
     const key = this.#key(path);
-    const own = this.#byHost.get(host);
-    return (own === undefined ? undefined : lookup(own, key)) ?? lookup(this.#anyHost, key);
+    const table = this.#byHost.get(host);
+    const own = table === undefined ? undefined : lookup(table, key);
+    const any = lookup(this.#anyHost, key);
+    if (own === undefined) return any?.api;
+    return any !== undefined && any.length > own.length ? any.api : own.api;
   }
 
   #key(path: string): string {
@@ -49,12 +53,13 @@ export class RouteTable<T extends Routable> {
   }
 }
 
-function lookup<T>(table: Map<string, T>, path: string): T | undefined {
+/** The API with the longest base path covering `path`, and that base path's length. */
+function lookup<T>(table: Map<string, T>, path: string): { api: T; length: number } | undefined {
   if (table.size === 0) return undefined;
   let candidate = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
   for (;;) {
     const hit = table.get(candidate);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) return { api: hit, length: candidate.length };
     if (candidate === '/' || candidate === '') return undefined;
     const slash = candidate.lastIndexOf('/');
     if (slash === -1) return undefined;

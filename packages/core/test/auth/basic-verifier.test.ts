@@ -24,7 +24,9 @@ describe('Basic verifier', () => {
       username: 'bob',
     });
     expect(await verifier.verify({ username: 'bob', password: 'hunter3' })).toBeUndefined();
-    expect(await verifier.verify({ username: 'ann', password: 'other' })).toBeUndefined();
+    // The same username in a later profile, with its own password, still gets in through that profile.
+    expect(await verifier.verify({ username: 'ann', password: 'other' })).toEqual({ profileIndex: 1, username: 'ann' });
+    expect(await verifier.verify({ username: 'ann', password: 'neither' })).toBeUndefined();
     expect(await verifier.verify({ username: 'eve', password: 's3cret' })).toBeUndefined();
     expect(await verifier.verify({ username: 'ANN', password: 's3cret' })).toBeUndefined();
   });

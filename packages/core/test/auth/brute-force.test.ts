@@ -22,10 +22,15 @@ describe('brute-force tracker', () => {
     tracker.recordFailure(['user:a'], 1);
     tracker.recordFailure(['user:a'], 60_001);
     expect(tracker.lockedFor(['user:a'], 60_001)).toBe(0);
-    tracker.recordFailure(['user:a'], 60_002);
-    tracker.recordSuccess('user:a');
-    tracker.recordFailure(['user:a'], 60_003);
+    tracker.recordFailure(['user:a', 'ip:1'], 60_002);
+    tracker.recordFailure(['user:a', 'ip:1'], 60_002);
+    tracker.recordSuccess('user:a', 'ip:1', 60_002);
+    tracker.recordFailure(['user:a', 'ip:1'], 60_003);
     expect(tracker.lockedFor(['user:a'], 60_003)).toBe(0);
+    // The address kept one of its two failures, and the new one makes two: still below three.
+    expect(tracker.lockedFor(['ip:1'], 60_003)).toBe(0);
+    tracker.recordFailure(['ip:1'], 60_004);
+    expect(tracker.lockedFor(['ip:1'], 60_004)).toBeGreaterThan(0);
   });
 
   it('stays within its key bound', () => {

@@ -90,8 +90,13 @@ async function hashPasswordCommand(args: readonly string[], io: CliIo): Promise<
     io.err('No password on standard input.');
     return 1;
   }
-  io.out(await hashPassword(password, { algorithm, ...(cost === undefined ? {} : { cost }) }));
-  return 0;
+  try {
+    io.out(await hashPassword(password, { algorithm, ...(cost === undefined ? {} : { cost }) }));
+    return 0;
+  } catch (error) {
+    io.err(error instanceof RangeError ? error.message : String(error));
+    return 2;
+  }
 }
 
 async function readStdin(): Promise<string> {

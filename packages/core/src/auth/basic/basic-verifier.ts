@@ -55,18 +55,29 @@ export class BasicVerifier {
   }
 
   /**
-   * Checks credentials; resolves to the first matching user, or `undefined`.
+   * Checks credentials; resolves to the first user (in profile order) whose name and password match,
+   * or `undefined`. The same username may appear in several profiles with different passwords.
    * @param credentials - parsed from the header
    */
   async verify(credentials: BasicCredentials): Promise<BasicMatch | undefined> {
     const usernameMac = this.#mac(credentials.username);
-    let match: StoredUser | undefined;
+    const candidates: StoredUser[] = [];
     for (const user of this.#users) {
-      const same = timingSafeEqual(usernameMac, user.usernameMac);
-      if (same && match === undefined) match = user;
+      if (timingSafeEqual(usernameMac, user.usernameMac)) candidates.push(user);
     }
-    const valid = await this.#check(match?.secret ?? this.#decoy, credentials.password);
-    return match !== undefined && valid ? { profileIndex: match.profileIndex, username: match.username } : undefined;
+    if (candidates.length === 0) {
+      await this.#check(this.#decoy, credentials.password);
+      return undefined;
+    }
+    for (const user of candidates) {
+      const valid = await this.#check(user.secret, credentials.password);
+      // A plain password is cheap to check; where other users are hashed, pay for the decoy too so a
+      // fast answer does not reveal that this username exists.
+      if (user.secret.kind === 'plain' && this.#decoy.kind === 'hash')
+        await this.#check(this.#decoy, credentials.password);
+      if (valid) return { profileIndex: user.profileIndex, username: user.username };
+    }
+    return undefined;
   }
 
   async #check(secret: StoredSecret, password: string): Promise<boolean> {
@@ -79,11 +90,16 @@ export class BasicVerifier {
   }
 }
 
-/** A secret no password matches, costing what the API's first hashed user costs (or a plain compare). */
+/**
+ * A secret no password matches, costing what the API's most expensive hashed user costs (or a plain
+ * compare when no user is hashed).
+ */
 function decoyFor(users: readonly BasicUserInput[]): StoredSecret {
-  const hashed = users.find((user) => user.secret.kind === 'hash')?.secret;
-  if (hashed === undefined || hashed.kind !== 'hash') return { kind: 'plain', mac: randomBytes(32) };
-  const model = hashed.hash;
+  let model: PasswordHash | undefined;
+  for (const { secret } of users) {
+    if (secret.kind === 'hash' && (model === undefined || hashCost(secret.hash) > hashCost(model))) model = secret.hash;
+  }
+  if (model === undefined) return { kind: 'plain', mac: randomBytes(32) };
   if (model.kind === 'scrypt')
     return { kind: 'hash', hash: { ...model, salt: randomBytes(16), hash: randomBytes(model.hash.length) } };
   const tail = Array.from(randomBytes(53), (byte) => bcryptAlphabet[byte & 63]).join('');
@@ -91,4 +107,9 @@ function decoyFor(users: readonly BasicUserInput[]): StoredSecret {
     kind: 'hash',
     hash: { kind: 'bcrypt', cost: model.cost, encoded: `$2b$${String(model.cost).padStart(2, '0')}$${tail}` },
   };
+}
+
+/** Relative work of a hash, comparable within one algorithm; scrypt ranks above bcrypt at equal exponents. */
+function hashCost(hash: PasswordHash): number {
+  return hash.kind === 'scrypt' ? 2 ** hash.log2n * hash.r * hash.p : 2 ** hash.cost;
 }

@@ -17,6 +17,8 @@ export interface IntrospectionConfig {
   issuer?: string;
   /** Accepted `aud` values of the response, if set. */
   audience?: readonly string[];
+  /** Required `client_id` of the response, if set: the token must have been issued to this client. */
+  issuedTo?: string;
 }
 
 // RFC 6749 section 2.3.1: client id and secret are form-encoded before Basic encoding, so a `:` or
@@ -94,5 +96,6 @@ function judgeActive(claims: Record<string, unknown>, config: IntrospectionConfi
   if (config.audience !== undefined && !audienceMatches(claims.aud, config.audience)) {
     return invalidToken(Description.audience);
   }
+  if (config.issuedTo !== undefined && claims.client_id !== config.issuedTo) return invalidToken(Description.audience);
   return { ok: true, principal: principalFromClaims(claims) };
 }

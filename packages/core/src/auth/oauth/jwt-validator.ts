@@ -16,9 +16,6 @@ import { Description, invalidToken, unavailable, type Verdict } from './results'
 /** Asymmetric JWS algorithms accepted by default: no `none`, no HMAC, so no RS/HS key confusion. */
 export const DEFAULT_JWT_ALGORITHMS: readonly string[] = jwtAlgorithms;
 
-// Also asymmetric and supported by jose, so allowed when configured explicitly.
-const OPT_IN_ALGORITHMS = new Set(['Ed25519', 'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87']);
-
 /**
  * Checks configured algorithms at creation. `none` and `HS*` are refused outright: with a JWKS of
  * public keys they only ever enable forgeries (unsigned tokens, or an HMAC keyed with the public key).
@@ -36,7 +33,7 @@ export function resolveAlgorithms(configured: readonly string[] | undefined): st
         `OAuth: algorithm ${JSON.stringify(alg)} is not allowed; only asymmetric algorithms (e.g. RS256, ES256) can be used with a JWKS`,
       );
     }
-    if (!DEFAULT_JWT_ALGORITHMS.includes(alg) && !OPT_IN_ALGORITHMS.has(alg)) {
+    if (!DEFAULT_JWT_ALGORITHMS.includes(alg)) {
       throw new Error(`OAuth: unknown JWS algorithm ${JSON.stringify(alg)}`);
     }
   }
@@ -114,6 +111,8 @@ export function createJwtVerifier(
     audience: config.audience === undefined ? undefined : [...config.audience],
     algorithms: [...config.algorithms],
     clockTolerance: config.clockToleranceSeconds ?? 0,
+    // A token without an expiry would be valid forever.
+    requiredClaims: ['exp'],
   };
   const endpoint = endpointForLogs(config.jwksUri);
 

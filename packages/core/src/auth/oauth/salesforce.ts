@@ -11,7 +11,7 @@ export const SALESFORCE_LOGIN_URL = 'https://login.salesforce.com';
 /**
  * Creates the Salesforce verifier. `introspection` mode posts opaque tokens to
  * `${loginUrl}/services/oauth2/introspect` with the connected app's credentials (answers cached per
- * token); `jwt` mode verifies JWT-based access tokens (RS256) against `${loginUrl}/id/keys` with issuer
+ * token) and requires the answer's `client_id` to be this connected app; `jwt` mode verifies JWT-based access tokens (RS256) against `${loginUrl}/id/keys` with issuer
  * `loginUrl`, and requires their `client_id` claim to be this connected app's consumer key, because the
  * issuer alone is shared by every org and app on that login host.
  * @param options - the `salesforce` provider options
@@ -35,6 +35,8 @@ export function createSalesforceVerifier(
         clientId,
         clientSecret: options.clientSecret,
         audience,
+        // One org's introspection endpoint vouches for tokens of all its connected apps; accept only ours.
+        issuedTo: clientId,
       },
       context,
     );

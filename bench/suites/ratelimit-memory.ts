@@ -1,0 +1,52 @@
+import { MemoryStore as ExpressRateLimitMemoryStore } from 'express-rate-limit';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { MemoryStore } from '../../packages/core/src/ratelimit/memory-store';
+import type { RateLimitCheck } from '../../packages/core/src/ratelimit/store';
+import { microbench } from '../microbench';
+import type { BenchSuite } from '../suite';
+
+/** Limits high enough that every measured hit is admitted: the common path. */
+const huge = 1_000_000_000;
+
+/** In-memory decisions per second: Sideguard's two-counter atomic check against single-counter peers. */
+export const rateLimitMemorySuite: BenchSuite = {
+  id: 'ratelimit-memory',
+  title: 'Rate limiting in memory',
+  async run() {
+    const ours = new MemoryStore();
+    const check: RateLimitCheck = {
+      counters: [
+        { key: 'org', limit: huge, periodMs: 60_000 },
+        { key: 'profile:prod/finance', limit: huge, periodMs: 60_000 },
+      ],
+      cost: 1,
+      algorithm: 'fixed',
+      now: Date.now(),
+    };
+    const sliding: RateLimitCheck = { ...check, algorithm: 'sliding' };
+    const flexible = new RateLimiterMemory({ points: huge, duration: 60 });
+    const erl = new ExpressRateLimitMemoryStore();
+    erl.init({ windowMs: 60_000 } as Parameters<typeof erl.init>[0]);
+    const table = await microbench(
+      [
+        {
+          name: 'Sideguard memory store, org + profile (fixed), consume()',
+          fn: () => ours.consume({ ...check, now: Date.now() }),
+        },
+        {
+          name: 'Sideguard memory store, org + profile (sliding), consume()',
+          fn: () => ours.consume({ ...sliding, now: Date.now() }),
+        },
+        { name: 'rate-limiter-flexible RateLimiterMemory, one key, consume()', fn: () => flexible.consume('org') },
+        { name: 'express-rate-limit MemoryStore, one key, increment()', fn: () => erl.increment('org') },
+      ],
+      1500,
+    );
+    erl.shutdown();
+    return `${table}
+
+Each row is one decision for an admitted hit, awaited. Sideguard checks and consumes two counters
+(org allowance and profile limit) atomically per decision; the peers count a single key. Versions:
+rate-limiter-flexible and express-rate-limit as locked in package-lock.json.`;
+  },
+};

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { BruteForceTracker } from '../auth/brute-force';
+import type { CompiledConfig } from '../config/compile';
+import { ConfigError } from '../errors/config-error';
+import { MemoryStore } from '../ratelimit/memory-store';
+import { RateLimiter } from '../ratelimit/rate-limiter';
+import type { RedisClientLike } from '../ratelimit/redis-client';
+import { createRedisStore } from '../ratelimit/redis-store';
+import type { CauseLogger, Logger } from '../telemetry/logger';
+import type { GuardRuntime } from './guard-runtime';
+
+/** Guard-wide services the runtime is built from. */
+export interface RuntimeServices {
+  readonly failures: CauseLogger;
+  readonly logger: Logger;
+  readonly wallClock: () => number;
+  /** A Redis client (ioredis or node-redis) for `rateLimits.store.type: "redis"`. */
+  readonly redis: RedisClientLike | undefined;
+}
+
+/** After a store failure, how long decisions skip the store before trying it again. */
+const storeRetryMs = 1000;
+
+/**
+ * Builds the runtime for a compiled config, reusing the previous one's counters wherever their
+ * settings did not change: a reload neither resets a lockout nor empties the rate-limit windows.
+ * @param config - the new compiled config
+ * @param previous - the runtime and config in force before, on reload
+ * @param services - logger, clock, Redis client
+ * @throws ConfigError when the config needs a Redis client and none was given
+ */
+export function buildRuntime(
+  config: CompiledConfig,
+  previous: { readonly runtime: GuardRuntime; readonly config: CompiledConfig } | undefined,
+  services: RuntimeServices,
+): GuardRuntime {
+  const sameBruteForce = previous !== undefined && same(previous.config.bruteForce, config.bruteForce);
+  const bruteForce = sameBruteForce
+    ? previous.runtime.bruteForce
+    : config.bruteForce === undefined
+      ? undefined
+      : new BruteForceTracker(config.bruteForce);
+
+  const { store, onStoreError } = config.rateLimits;
+  const sameStore =
+    previous !== undefined &&
+    same(previous.config.rateLimits.store, store) &&
+    previous.config.rateLimits.onStoreError === onStoreError;
+  const rateLimiter = sameStore ? previous.runtime.rateLimiter : createLimiter(config, services);
+  const hashKey = previous?.runtime.hashKey ?? randomBytes(32);
+  return { bruteForce, rateLimiter, hashKey, failures: services.failures, wallClock: services.wallClock };
+}
+
+function createLimiter(config: CompiledConfig, services: RuntimeServices): RateLimiter {
+  const { store, onStoreError } = config.rateLimits;
+  if (store.type === 'memory') {
+    return new RateLimiter(
+      new MemoryStore(store.maxKeys),
+      undefined,
+      { onStoreError, timeoutMs: 0, retryMs: 0 },
+      services.logger,
+    );
+  }
+  if (services.redis === undefined) {
+    throw new ConfigError([
+      {
+        path: ['rateLimits', 'store', 'type'],
+        message: 'the Redis store needs a client: pass it as createGuard(config, { redis })',
+      },
+    ]);
+  }
+  const redisStore = createRedisStore(services.redis, {
+    timeoutMs: store.timeoutMs,
+    ...(store.keyPrefix === undefined ? {} : { keyPrefix: store.keyPrefix }),
+  });
+  return new RateLimiter(
+    redisStore,
+    onStoreError === 'memory' ? new MemoryStore() : undefined,
+    { onStoreError, timeoutMs: store.timeoutMs + 50, retryMs: storeRetryMs },
+    services.logger,
+  );
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
