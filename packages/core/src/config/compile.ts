@@ -104,6 +104,14 @@ export function compileConfig(input: unknown, options: CompileOptions = {}): Com
         `API "${api.name}" has no security profile and is public; assign a profile or set defaultAccess: "deny"`,
       );
     }
+    if (api.host !== undefined && config.unmatched === 'pass') {
+      warnings.push(
+        `API "${api.name}" is bound to host ${api.host}, but requests naming another host pass untouched; set unmatched: "deny" unless the app routes by host itself`,
+      );
+    }
+    if (api.sslOnly === 'redirect' && api.host === undefined) {
+      warnings.push(`API "${api.name}" redirects to https on whatever host the client names; bind it to a host`);
+    }
     return {
       info: Object.freeze({ name: api.name, host: api.host, basePath: api.basePath, environment: api.environment }),
       host: api.host,

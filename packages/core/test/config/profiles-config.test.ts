@@ -216,3 +216,31 @@ function request(target: string) {
     encrypted: false,
   };
 }
+
+describe('startup warnings', () => {
+  it('warns about host-bound APIs that unmatched hosts bypass, audience-less JWT profiles and host-less redirects', () => {
+    const warnings: string[] = [];
+    const logger: Logger = { debug() {}, info() {}, error() {}, warn: (_c, message) => warnings.push(message) };
+    createGuard(
+      {
+        environments: {
+          prod: {
+            profiles: {
+              p: { type: 'oauth2', provider: { kind: 'jwt', issuer: 'https://i.test', jwksUri: 'https://i.test/k' } },
+            },
+          },
+        },
+        apis: [
+          { name: 'admin', host: 'admin.example.com', basePath: '/', environment: 'prod', profiles: ['p'] },
+          { name: 'pay', basePath: '/pay', environment: 'prod', profiles: ['p'], sslOnly: 'redirect' },
+        ],
+      },
+      { logger },
+    );
+    expect(warnings).toEqual([
+      'Profile "prod/p" accepts every token its issuer signs, for any audience; set provider.audience',
+      'API "admin" is bound to host admin.example.com, but requests naming another host pass untouched; set unmatched: "deny" unless the app routes by host itself',
+      'API "pay" redirects to https on whatever host the client names; bind it to a host',
+    ]);
+  });
+});

@@ -216,3 +216,32 @@ describe('RFC 7662 introspection', () => {
     ).toBe(0);
   });
 });
+
+describe('token lookups under load', () => {
+  it('bounds lookups under way, answering unavailable past the bound', async () => {
+    const { TokenVerdictCache } = await import('../../src/auth/oauth/token-cache');
+    const releases: (() => void)[] = [];
+    let calls = 0;
+    const cache = new TokenVerdictCache(
+      () => {
+        calls++;
+        return new Promise((resolve) =>
+          releases.push(() => resolve({ ok: false, error: 'invalid_token', description: 'x' })),
+        );
+      },
+      () => 0,
+      { maxInFlight: 3 },
+    );
+    const results = Promise.all(Array.from({ length: 5 }, (_, i) => cache.get(`token-${i}`)));
+    expect(calls).toBe(3);
+    for (const release of releases) release();
+    const verdicts = await results;
+    expect(verdicts.map((v) => (v.ok ? 'ok' : v.error))).toEqual([
+      'invalid_token',
+      'invalid_token',
+      'invalid_token',
+      'unavailable',
+      'unavailable',
+    ]);
+  });
+});

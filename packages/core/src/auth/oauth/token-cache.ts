@@ -12,6 +12,8 @@ export interface TokenCacheLimits {
   maxNegative?: number;
   /** How long a rejected token stays rejected without asking again, in ms. Default 30 s. */
   negativeTtlMs?: number;
+  /** Most lookups under way at once; beyond that new tokens get `unavailable`. Default 256. */
+  maxInFlight?: number;
 }
 
 /**
@@ -29,6 +31,7 @@ export class TokenVerdictCache {
   readonly #positiveTtlWithoutExpMs: number;
   readonly #negativeTtlMs: number;
   readonly #inFlight = new Map<string, Promise<Verdict>>();
+  readonly #maxInFlight: number;
 
   /**
    * @param lookup - asks the authorization server; may reject (treated as `unavailable`)
@@ -42,6 +45,7 @@ export class TokenVerdictCache {
     this.#negative = new BoundedLru(limits.maxNegative ?? 1000);
     this.#positiveTtlWithoutExpMs = limits.positiveTtlWithoutExpMs ?? 5 * 60_000;
     this.#negativeTtlMs = limits.negativeTtlMs ?? 30_000;
+    this.#maxInFlight = limits.maxInFlight ?? 256;
   }
 
   /**
@@ -55,6 +59,10 @@ export class TokenVerdictCache {
     if (cached !== undefined) return Promise.resolve(cached);
     const pending = this.#inFlight.get(key);
     if (pending !== undefined) return pending;
+    // A flood of made-up tokens must not become a flood of calls to the authorization server.
+    if (this.#inFlight.size >= this.#maxInFlight) {
+      return Promise.resolve(unavailable(new Error('too many token lookups under way')));
+    }
     const lookup = this.#lookup(token)
       .catch((cause: unknown) => unavailable(cause))
       .then((verdict) => {
