@@ -47,21 +47,25 @@ for i = 1, #KEYS do
     carried = previous * (1 - elapsed / period)
     ttl = ttl + period
   end
-  local current = tonumber(redis.call('GET', key)) or 0
+  -- Charge first (one command instead of a read and a write on the common, admitted path) and take
+  -- the charge back below if any counter lacks room: the script is atomic, so nobody sees the interim.
+  local charged = redis.call('INCRBY', key, ARGV[1])
+  -- Only the write that creates the window key sets its expiry; later ones leave it alone.
+  if charged == cost then redis.call('PEXPIRE', key, string.format('%d', ttl)) end
+  local current = charged - cost
   -- Same rule as the in-memory store: the weighted estimate decides, whole units are reported.
   if carried + current + cost > limit then reply[1] = 0 end
-  reply[2 * i] = math.ceil(carried) + current
+  reply[2 * i] = math.ceil(carried) + charged
   reply[2 * i + 1] = period - elapsed
-  windows[i] = {key, math.ceil(carried), ttl}
+  windows[i] = key
 end
 
--- Charge only when every counter had room, so a rejected hit changes nothing.
-if reply[1] == 1 then
+-- A rejected hit leaves every counter as it found it.
+if reply[1] == 0 then
   for i = 1, #KEYS do
-    local window = windows[i]
-    local count = redis.call('INCRBY', window[1], ARGV[1])
-    redis.call('PEXPIRE', window[1], string.format('%d', window[3]))
-    reply[2 * i] = window[2] + count
+    -- A window key this hit created goes again, so a stream of rejections leaves nothing behind.
+    if redis.call('DECRBY', windows[i], ARGV[1]) <= 0 then redis.call('DEL', windows[i]) end
+    reply[2 * i] = reply[2 * i] - cost
   end
 end
 return reply
