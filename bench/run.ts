@@ -7,8 +7,16 @@ import { ipRangesSuite } from './suites/ip-ranges';
 import { jwtSuite } from './suites/jwt';
 import { rateLimitMemorySuite } from './suites/ratelimit-memory';
 import { rateLimitRedisSuite } from './suites/ratelimit-redis';
+import { sidebandAseSuite } from './suites/sideband-ase';
 
-const suites: BenchSuite[] = [basicAuthSuite, jwtSuite, ipRangesSuite, rateLimitMemorySuite, rateLimitRedisSuite];
+const suites: BenchSuite[] = [
+  basicAuthSuite,
+  jwtSuite,
+  ipRangesSuite,
+  rateLimitMemorySuite,
+  rateLimitRedisSuite,
+  sidebandAseSuite,
+];
 
 const only = process.argv.slice(2);
 const chosen = only.length === 0 ? suites : suites.filter((suite) => only.includes(suite.id));

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
 import { BasicVerifier } from '../auth/basic/basic-verifier';
 import type { BruteForceSettings } from '../auth/brute-force';
 import { basicChallenge } from '../auth/challenge';
@@ -13,6 +14,8 @@ import type { RateLimitHeaderDraft } from '../ratelimit/headers';
 import type { StoreFailureMode } from '../ratelimit/rate-limiter';
 import type { RateLimitAlgorithm } from '../ratelimit/store';
 import { RouteTable } from '../routing/route-table';
+import type { AseConnectorSettings } from '../sideband/ase/ase-connector';
+import type { SidebandClientOptions } from '../sideband/http/index';
 import { type Logger, silentLogger } from '../telemetry/logger';
 import { configDirOf } from './load-config';
 import { createConfigSchema, type SideguardConfig } from './schema';
@@ -26,6 +29,19 @@ export interface CompiledApi {
   readonly auth: ApiAuthentication;
   /** Rate-limit units one hit costs. */
   readonly rateLimitCost: number;
+  /** Sideband connectors to run, in order. */
+  readonly sideband: readonly SidebandConnectorName[];
+}
+
+/** Names of sideband connectors. */
+export type SidebandConnectorName = 'ase';
+
+/** ASE settings ready for the runtime: the client's options and the connector's. */
+export interface CompiledAse {
+  readonly client: SidebandClientOptions;
+  readonly connector: AseConnectorSettings;
+  /** Identifies these settings, so a reload that keeps them keeps the connection pools. */
+  readonly fingerprint: string;
 }
 
 /** Rate-limit settings ready for the request path. */
@@ -65,6 +81,7 @@ export interface CompiledConfig {
   /** Things that are allowed but probably not meant, to log at startup and reload. */
   readonly warnings: readonly string[];
   readonly rateLimits: CompiledRateLimits;
+  readonly sideband: { readonly ase: CompiledAse | undefined };
 }
 
 /** Options of {@link compileConfig}. */
@@ -82,7 +99,8 @@ export interface CompileOptions {
  * @throws ConfigError listing every problem with its path
  */
 export function compileConfig(input: unknown, options: CompileOptions = {}): CompiledConfig {
-  const schema = createConfigSchema({ baseDir: options.baseDir ?? process.cwd(), env: process.env });
+  const baseDir = options.baseDir ?? process.cwd();
+  const schema = createConfigSchema({ baseDir, env: process.env });
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(
@@ -119,6 +137,7 @@ export function compileConfig(input: unknown, options: CompileOptions = {}): Com
       sslOnly: api.sslOnly,
       auth: authenticationFor(api.name, profiles, registry, config.defaultAccess),
       rateLimitCost: api.rateLimitCost,
+      sideband: sidebandChain(config, index, issues),
     };
   });
   if (issues.length > 0) throw new ConfigError(issues);
@@ -150,7 +169,85 @@ export function compileConfig(input: unknown, options: CompileOptions = {}): Com
     hashKey: randomBytes(32),
     warnings,
     rateLimits: compileRateLimits(config.rateLimits),
+    sideband: {
+      ase: config.sideband.ase === undefined ? undefined : compileAse(config.sideband.ase, baseDir, warnings),
+    },
   };
+}
+
+/** The API's connectors: its own list, else the default chain, else every configured connector. */
+function sidebandChain(config: SideguardConfig, index: number, issues: ConfigIssue[]): SidebandConnectorName[] {
+  const api = config.apis[index];
+  const configured: SidebandConnectorName[] = config.sideband.ase === undefined ? [] : ['ase'];
+  const chain = api?.sideband ?? config.sideband.defaultChain ?? configured;
+  chain.forEach((name, position) => {
+    if (!configured.includes(name)) {
+      issues.push({
+        path:
+          api?.sideband === undefined ? ['sideband', 'defaultChain', position] : ['apis', index, 'sideband', position],
+        message: `connector "${name}" is not configured under sideband.${name}`,
+      });
+    }
+  });
+  return [...new Set(chain)];
+}
+
+function compileAse(
+  ase: NonNullable<SideguardConfig['sideband']['ase']>,
+  baseDir: string,
+  warnings: string[],
+): CompiledAse {
+  const file = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  const tls = ase.tls;
+  if (tls?.rejectUnauthorized === false)
+    warnings.push('ASE certificates are not verified (sideband.ase.tls.rejectUnauthorized: false)');
+  const redactionKey = ase.headers.redactionKey ?? randomBytes(32).toString('hex');
+  if (ase.headers.redact.length > 0 && ase.headers.redactionKey === undefined) {
+    warnings.push(
+      'sideband.ase.headers.redact without a redactionKey: redacted values change at every restart and differ between gateways',
+    );
+  }
+  const client: SidebandClientOptions = {
+    endpoints: ase.endpoints,
+    connectTimeoutMs: ase.connectTimeoutMs,
+    requestTimeoutMs: ase.timeoutMs,
+    connections: ase.connections,
+    recoveryCooldownMs: ase.recoveryCooldownSeconds * 1000,
+    ...(ase.healthCheck === undefined
+      ? {}
+      : { healthCheck: { path: '/ase', intervalMs: ase.healthCheck.intervalSeconds * 1000 } }),
+    ...(tls === undefined
+      ? {}
+      : {
+          tls: {
+            rejectUnauthorized: tls.rejectUnauthorized,
+            ...(tls.caFiles === undefined ? {} : { caFiles: tls.caFiles.map(file) }),
+            ...(tls.certFile === undefined ? {} : { certFile: file(tls.certFile) }),
+            ...(tls.keyFile === undefined ? {} : { keyFile: file(tls.keyFile) }),
+            ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
+          },
+        }),
+  };
+  const connector: AseConnectorSettings = {
+    token: ase.token,
+    failMode: ase.failMode,
+    integrationErrors: ase.integrationErrors,
+    responsePhase: ase.responsePhase,
+    headers: {
+      mode: ase.headers.mode,
+      names: new Set(ase.headers.list),
+      redact: new Set(ase.headers.redact),
+      sendCredentials: ase.headers.sendCredentials,
+      redactionKey,
+      maxHeaders: ase.headers.maxHeaders,
+      maxBytes: ase.headers.maxBytes,
+    },
+  };
+  // Hashed, since the settings hold the token and keys.
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ ...ase, redactionKey }))
+    .digest('hex');
+  return { client, connector, fingerprint };
 }
 
 function compileRateLimits(limits: SideguardConfig['rateLimits']): CompiledRateLimits {

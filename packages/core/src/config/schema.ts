@@ -186,6 +186,57 @@ export function createConfigSchema(context: SecretContext) {
     sslOnly: z.enum(['redirect', 'reject']).optional(),
     /** Rate-limit units one hit on this API costs. */
     rateLimitCost: z.number().int().min(1).max(1_000_000).default(1),
+    /** Sideband connectors for this API, in the order they run; default: `sideband.defaultChain`. */
+    sideband: z.array(z.enum(['ase'])).optional(),
+  });
+
+  const headerNames = z.array(headerName).default([]);
+  const tls = z.strictObject({
+    /** Extra CAs, PEM or DER (.pem, .crt, .cer). */
+    caFiles: z.array(z.string().min(1)).optional(),
+    /** Client certificate and key (PEM) for mutual TLS. */
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    passphrase: secret.optional(),
+    /** Verify the engine's certificate; turning it off is logged at startup. */
+    rejectUnauthorized: z.boolean().default(true),
+  });
+
+  const ase = z.strictObject({
+    /** Base URLs, primary first: `https://ase-1:8443`, `https://ase-2:8443`. */
+    endpoints: z.array(httpUrl).min(1, { error: 'list at least one ASE endpoint' }),
+    /** The sideband token, sent as `ASE-Token`. */
+    token: secret.optional(),
+    timeoutMs: z.number().int().min(1).max(60_000).default(500),
+    connectTimeoutMs: z.number().int().min(1).max(60_000).default(500),
+    /** Keep-alive connections per endpoint. */
+    connections: z.number().int().min(1).max(1024).default(16),
+    tls: tls.optional(),
+    /** After the primary failed, traffic returns to it after this long. */
+    recoveryCooldownSeconds: z.number().int().min(1).max(3600).default(30),
+    /** Optional active health checks (`GET {base}/ase`). */
+    healthCheck: z.strictObject({ intervalSeconds: z.number().int().min(1).max(3600).default(10) }).optional(),
+    /** ASE unreachable: `open` lets requests through, `closed` answers 502. */
+    failMode: z.enum(['open', 'closed']).default('open'),
+    /** ASE answered 400/401/503: `allow` (log once per cause) or `strict` (502, or 503 for 503). */
+    integrationErrors: z.enum(['allow', 'strict']).default('allow'),
+    /** Response metadata to `/ase/response`: in the `background` after the client's answer, or `off`. */
+    responsePhase: z.enum(['background', 'off']).default('background'),
+    headers: z
+      .strictObject({
+        /** `deny`: every header but `list`; `allow`: only `list` (and `host`). */
+        mode: z.enum(['allow', 'deny']).default('deny'),
+        list: headerNames,
+        /** Headers sent as a keyed SHA-256 of their value. */
+        redact: headerNames,
+        /** Send `cookie` and `authorization` as they are (ASE can recognise clients by them). */
+        sendCredentials: z.boolean().default(false),
+        /** Key for redaction; set it so hashes stay the same across restarts and gateways. */
+        redactionKey: secret.optional(),
+        maxHeaders: z.number().int().min(1).max(1000).default(100),
+        maxBytes: z.number().int().min(256).max(1_048_576).default(16_384),
+      })
+      .default({ mode: 'deny', list: [], redact: [], sendCredentials: false, maxHeaders: 100, maxBytes: 16_384 }),
   });
 
   return z.strictObject({
@@ -281,6 +332,14 @@ export function createConfigSchema(context: SecretContext) {
         onStoreError: 'memory',
         headers: { enabled: true, draft: 'draft-08', legacy: false },
       }),
+    sideband: z
+      .strictObject({
+        /** PingIntelligence ASE (AI threat detection). */
+        ase: ase.optional(),
+        /** Connectors for APIs that name none; default: every configured connector. */
+        defaultChain: z.array(z.enum(['ase'])).optional(),
+      })
+      .default({}),
     /** Proxies whose forwarding headers are believed. Nobody is trusted by default. */
     trustedProxies: z
       .strictObject({

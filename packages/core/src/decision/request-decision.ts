@@ -39,6 +39,10 @@ export type RespondReason =
   | 'rate-limited'
   /** The rate-limit store is down and the guard fails closed (503). */
   | 'rate-limit-unavailable'
+  /** A policy engine blocked the request (ASE 403). */
+  | 'sideband-blocked'
+  /** A policy engine could not be asked, or answered an error, and the guard fails closed (502/503). */
+  | 'sideband-unavailable'
   /** A stage failed and the guard is configured to fail closed. */
   | 'error';
 

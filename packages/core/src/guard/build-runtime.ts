@@ -6,6 +6,8 @@ import { MemoryStore } from '../ratelimit/memory-store';
 import { RateLimiter } from '../ratelimit/rate-limiter';
 import type { RedisClientLike } from '../ratelimit/redis-client';
 import { createRedisStore } from '../ratelimit/redis-store';
+import { AseConnector } from '../sideband/ase/ase-connector';
+import { SidebandClient } from '../sideband/http/index';
 import type { CauseLogger, Logger } from '../telemetry/logger';
 import type { GuardRuntime } from './guard-runtime';
 
@@ -48,7 +50,42 @@ export function buildRuntime(
     previous.config.rateLimits.onStoreError === onStoreError;
   const rateLimiter = sameStore ? previous.runtime.rateLimiter : createLimiter(config, services);
   const hashKey = previous?.runtime.hashKey ?? randomBytes(32);
-  return { bruteForce, rateLimiter, hashKey, failures: services.failures, wallClock: services.wallClock };
+  const ase = aseFor(config, previous, services);
+  return {
+    bruteForce,
+    rateLimiter,
+    sideband: { ase },
+    hashKey,
+    failures: services.failures,
+    wallClock: services.wallClock,
+  };
+}
+
+/** How long a replaced connector's connections stay open for exchanges that are still using them. */
+const retireAfterMs = 30_000;
+
+function aseFor(
+  config: CompiledConfig,
+  previous: { readonly runtime: GuardRuntime; readonly config: CompiledConfig } | undefined,
+  services: RuntimeServices,
+): AseConnector | undefined {
+  const settings = config.sideband.ase;
+  const old = previous?.runtime.sideband.ase;
+  if (
+    old !== undefined &&
+    settings !== undefined &&
+    previous?.config.sideband.ase?.fingerprint === settings.fingerprint
+  ) {
+    return old;
+  }
+  if (old !== undefined) retire(old.client);
+  if (settings === undefined) return undefined;
+  const client = new SidebandClient({ ...settings.client, logger: services.logger });
+  return new AseConnector(client, settings.connector, services.failures);
+}
+
+function retire(client: SidebandClient): void {
+  setTimeout(() => void client.close(), retireAfterMs).unref();
 }
 
 function createLimiter(config: CompiledConfig, services: RuntimeServices): RateLimiter {

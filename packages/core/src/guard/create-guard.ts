@@ -12,6 +12,7 @@ import { authStage } from '../pipeline/auth-stage';
 import { ipRangeStage } from '../pipeline/ip-stage';
 import { rateLimitStage } from '../pipeline/rate-limit-stage';
 import { routeStage } from '../pipeline/route-stage';
+import { sidebandStage } from '../pipeline/sideband-stage';
 import { sslStage } from '../pipeline/ssl-stage';
 import { passThrough, type RequestStage } from '../pipeline/stage';
 import type { RedisClientLike } from '../ratelimit/redis-client';
@@ -67,9 +68,11 @@ export interface Guard {
   readonly apis: readonly ApiInfo[];
   /** Health of shared dependencies, for readiness probes and dashboards. */
   status(): GuardStatus;
+  /** Closes connection pools and timers (sideband clients); call on shutdown. */
+  close(): Promise<void>;
 }
 
-const stages: readonly RequestStage[] = [routeStage, sslStage, authStage, ipRangeStage, rateLimitStage];
+const stages: readonly RequestStage[] = [routeStage, sslStage, authStage, ipRangeStage, rateLimitStage, sidebandStage];
 
 /**
  * Creates a guard. The configuration is validated and compiled here, once.
@@ -190,6 +193,8 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     },
     async handleResponse(exchange, response) {
       if (exchange instanceof ExchangeState) {
+        for (const name of exchange.route?.sideband ?? [])
+          exchange.runtime.sideband[name]?.reportResponse(exchange, response);
         audit(exchange, 'continue', exchange.continueReason, response.status, response.bodyBytes);
       }
       return response;
@@ -211,6 +216,9 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     },
     get apis() {
       return current.apis.map((api) => api.info);
+    },
+    async close() {
+      await runtime.sideband.ase?.client.close();
     },
     status() {
       const limiter = runtime.rateLimiter;

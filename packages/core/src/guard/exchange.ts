@@ -49,6 +49,8 @@ export class ExchangeState implements Exchange {
   identity: string | undefined;
   /** The profile that authenticated the request. */
   matchedProfile: CompiledProfile | undefined;
+  /** The OAuth client the token was issued to (`client_id` or `azp`), for sideband `user_info`. */
+  clientId: string | undefined;
   /** Guard-wide services the stages use (counters, clock, failure log). */
   readonly runtime: GuardRuntime;
   /** Headers stages want on the eventual response (rate-limit state). */

@@ -1,5 +1,6 @@
 import type { BruteForceTracker } from '../auth/brute-force';
 import type { RateLimiter } from '../ratelimit/rate-limiter';
+import type { AseConnector } from '../sideband/ase/ase-connector';
 import type { CauseLogger } from '../telemetry/logger';
 
 /**
@@ -9,6 +10,8 @@ import type { CauseLogger } from '../telemetry/logger';
 export interface GuardRuntime {
   /** Failed-login counters; `undefined` when brute-force protection is off. */
   readonly bruteForce: BruteForceTracker | undefined;
+  /** Sideband connectors by name; kept across reloads while their settings hold. */
+  readonly sideband: { readonly ase: AseConnector | undefined };
   /** Key for keyed hashes that must stay stable for the guard's lifetime (usernames in lockout counters). */
   readonly hashKey: Buffer;
   /** Logs recurring failures once per cause. */

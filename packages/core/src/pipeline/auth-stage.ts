@@ -117,7 +117,10 @@ async function authenticateBearer(exchange: ExchangeState, auth: OAuthAuth): Pro
   }
   const result = await profile.validator.validate(token);
   if (result.ok) {
-    const claim = result.principal.claims[profile.identityClaim];
+    const { claims } = result.principal;
+    const client = claims.client_id ?? claims.azp;
+    if (typeof client === 'string') exchange.clientId = client;
+    const claim = claims[profile.identityClaim];
     return admit(exchange, profile, typeof claim === 'string' || typeof claim === 'number' ? String(claim) : undefined);
   }
   if (result.error === 'unavailable') {

@@ -7,6 +7,7 @@ import {
   loadConfig,
   validateConfig,
 } from '@sideguard/core';
+import { aseEmulatorCommand } from '../ase-emulator/cli-command';
 
 /** Where the CLI reads and writes; injectable so it can be run and tested in-process. */
 export interface CliIo {
@@ -14,6 +15,8 @@ export interface CliIo {
   err(line: string): void;
   /** Reads all of standard input (for secrets, which must not appear in arguments). */
   readInput?(): Promise<string>;
+  /** Stops long-running commands (`ase-emulator`) when aborted; without it they stop on SIGINT or SIGTERM. */
+  signal?: AbortSignal;
 }
 
 const usage = `Usage: sideguard <command>
@@ -23,12 +26,16 @@ Commands:
   schema                            print the JSON Schema of configuration files
   hash-password [--bcrypt] [--cost N]
                                     hash a password read from standard input, for "passwordHash"
+  ase-emulator [--port N] [--host H] [--token T] [--config emulator.json]
+               [--tls-cert F --tls-key F] [--no-keepalive]
+                                    run a PingIntelligence ASE sideband emulator until SIGINT/SIGTERM
+                                    (token also from ASE_TOKEN; config: { "apis", "denyLists" })
   help                              show this text`;
 
 /**
  * Runs the `sideguard` command line.
  * @param args - arguments after the program name
- * @param io - output streams
+ * @param io - output streams, and the signal that stops long-running commands
  * @returns the process exit code: 0 success, 1 invalid input, 2 usage error
  */
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
@@ -41,6 +48,8 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       return 0;
     case 'hash-password':
       return hashPasswordCommand(rest, io);
+    case 'ase-emulator':
+      return aseEmulatorCommand(rest, io);
     case 'help':
     case '--help':
     case '-h':

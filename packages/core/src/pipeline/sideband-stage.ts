@@ -1,0 +1,25 @@
+import type { RequestStage, StageResult } from './stage';
+
+/**
+ * Step 6: the API's sideband connectors in their configured order (chaining); the first that answers
+ * for the client ends the pipeline. Each connector applies its own fail mode, so this never throws
+ * for a connector's sake.
+ */
+export const sidebandStage: RequestStage = {
+  name: 'sideband',
+  run(exchange) {
+    const chain = exchange.route?.sideband;
+    if (chain === undefined || chain.length === 0) return undefined;
+    return runChain(exchange, chain);
+  },
+};
+
+async function runChain(exchange: Parameters<RequestStage['run']>[0], chain: readonly 'ase'[]): Promise<StageResult> {
+  for (const name of chain) {
+    const connector = exchange.runtime.sideband[name];
+    if (connector === undefined) continue;
+    const answer = await connector.checkRequest(exchange);
+    if (answer !== undefined) return answer;
+  }
+  return undefined;
+}

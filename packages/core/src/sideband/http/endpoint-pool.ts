@@ -1,0 +1,232 @@
+import { Pool } from 'undici';
+import type { EndpointAddress } from './endpoint-url';
+import {
+  classifyTransportFailure,
+  type SidebandAttemptFailure,
+  SidebandTransportError,
+  type SidebandTransportErrorCode,
+} from './errors';
+import type { ResolvedTls } from './tls-options';
+
+/** A complete reply to a sideband call. Any HTTP status is a reply. */
+export interface SidebandReply {
+  /** HTTP status code. */
+  status: number;
+  /** Response headers, names lower-cased. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The whole body (at most `maxResponseBytes`). */
+  body: Buffer;
+  /** Base URL of the endpoint that answered. */
+  endpoint: string;
+}
+
+/** Settings of one {@link EndpointPool}. */
+export interface EndpointPoolOptions {
+  /** Keep-alive connections to keep at most. */
+  connections: number;
+  /** TCP + TLS connect timeout in ms. */
+  connectTimeoutMs: number;
+  /** Upper bound of any attempt in ms (backs up the per-attempt timer). */
+  requestTimeoutMs: number;
+  /** Largest accepted reply body in bytes. */
+  maxResponseBytes: number;
+  /** TLS settings, used for `https:` endpoints. */
+  tls: ResolvedTls;
+}
+
+/** One request on the wire; `path` already includes the endpoint's base path. */
+export interface AttemptRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+/** The outcome of one attempt; attempts never throw. */
+export type AttemptResult =
+  | { readonly ok: true; readonly reply: SidebandReply }
+  | {
+      readonly ok: false;
+      readonly error: SidebandTransportError;
+      readonly failure: SidebandAttemptFailure;
+      /** `false` when the endpoint is not to blame (client closed, invalid request). */
+      readonly endpointFault: boolean;
+    };
+
+// Errors raised for the request itself (bad header, bad method), before anything reaches the endpoint.
+const REQUEST_FAULTS = new Set([
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_NOT_SUPPORTED',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_CHAR',
+  'ERR_INVALID_HTTP_TOKEN',
+]);
+
+const TIMED_OUT = Symbol('timed out');
+
+class TooLargeError extends Error {
+  constructor(limit: number) {
+    super(`Reply body exceeds ${limit} bytes`);
+    this.name = 'TooLargeError';
+  }
+}
+
+/**
+ * One endpoint's keep-alive connection pool, created once with the client. Every attempt is bounded in
+ * time by its own timer and in size by `maxResponseBytes`, and always ends with the body fully read or
+ * destroyed so the connection goes back to the pool (or is dropped).
+ */
+export class EndpointPool {
+  /** The endpoint this pool connects to. */
+  readonly address: EndpointAddress;
+  readonly #pool: Pool;
+  readonly #maxBytes: number;
+
+  /**
+   * @param address - the checked endpoint
+   * @param options - pool size, timeouts, size cap, TLS
+   */
+  constructor(address: EndpointAddress, options: EndpointPoolOptions) {
+    this.address = address;
+    this.#maxBytes = options.maxResponseBytes;
+    const { tls } = options;
+    this.#pool = new Pool(address.origin, {
+      connections: options.connections,
+      pipelining: 1,
+      // Backstops only: the per-attempt timer in `attempt` is the real bound.
+      headersTimeout: options.requestTimeoutMs,
+      bodyTimeout: options.requestTimeoutMs,
+      connect: {
+        timeout: options.connectTimeoutMs,
+        ...(address.secure
+          ? {
+              rejectUnauthorized: tls.rejectUnauthorized,
+              ...(tls.secureContext === undefined ? {} : { secureContext: tls.secureContext }),
+              ...(address.servername === undefined ? {} : { servername: address.servername }),
+            }
+          : {}),
+      },
+    });
+  }
+
+  /**
+   * Sends one request and reads the whole reply within `timeoutMs`.
+   * @param request - method, full path, headers, body
+   * @param timeoutMs - time allowed for waiting for a connection, connecting, sending and reading the reply
+   */
+  async attempt(request: AttemptRequest, timeoutMs: number): Promise<AttemptResult> {
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve(TIMED_OUT);
+      }, timeoutMs);
+    });
+    const exchange = this.#exchange(request, timeoutMs, () => timedOut);
+    // The exchange may settle after the deadline won the race; that late outcome is cleaned up in #exchange.
+    exchange.catch(() => undefined);
+    try {
+      // undici's own headers/body timeouts bound a request that holds a connection; the race also bounds
+      // one still queued or connecting (slow TLS handshake, connectTimeoutMs > timeoutMs). No AbortSignal:
+      // registering one per request costs more than the whole rest of the attempt.
+      const outcome = await Promise.race([exchange, deadline]);
+      if (outcome === TIMED_OUT) return this.#failure(undefined, true, timeoutMs);
+      return { ok: true, reply: outcome };
+    } catch (error) {
+      return this.#failure(error, timedOut, timeoutMs);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async close(graceMs: number): Promise<void> {
+    if (this.#pool.closed || this.#pool.destroyed) return;
+    const closing = this.#pool.close().then(() => true);
+    closing.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), graceMs);
+    });
+    const closed = await Promise.race([closing, grace]);
+    clearTimeout(timer);
+    if (!closed) await this.#pool.destroy();
+  }
+
+  async #exchange(request: AttemptRequest, timeoutMs: number, timedOut: () => boolean): Promise<SidebandReply> {
+    const response = await this.#pool.request({
+      method: request.method,
+      path: request.path,
+      headers: request.headers,
+      body: request.body,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    if (timedOut()) {
+      // Headers arrived after the attempt gave up: release the connection rather than read the body.
+      response.body.destroy();
+      throw new Error('Reply arrived after the attempt timed out');
+    }
+    const body = await this.#readBody(response.headers, response.body);
+    return { status: response.statusCode, headers: response.headers, body, endpoint: this.address.url };
+  }
+
+  #readBody(
+    headers: Record<string, string | string[] | undefined>,
+    body: NodeJS.ReadableStream & { destroy(): unknown },
+  ): Promise<Buffer> {
+    const declared = Number(headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.#maxBytes) {
+      body.destroy();
+      return Promise.reject(new TooLargeError(this.#maxBytes));
+    }
+    // Plain events rather than `for await`: an async iterator per reply is measurably slower.
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      body.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > this.#maxBytes) {
+          // Destroying drops the connection instead of reading the rest of an oversized reply.
+          body.destroy();
+          reject(new TooLargeError(this.#maxBytes));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      body.on('error', reject);
+      // A copy, so the reply never pins the larger socket buffers its chunks are views of.
+      body.on('end', () => resolve(size === 0 ? Buffer.alloc(0) : Buffer.concat(chunks, size)));
+    });
+  }
+
+  #failure(error: unknown, timedOut: boolean, timeoutMs: number): AttemptResult {
+    const endpoint = this.address.url;
+    let code: SidebandTransportErrorCode;
+    let detail: string | undefined;
+    let what: string;
+    if (error instanceof TooLargeError) {
+      code = 'too-large';
+      what = `reply body larger than ${this.#maxBytes} bytes`;
+    } else if (timedOut) {
+      code = 'timeout';
+      what = `no complete reply within ${timeoutMs} ms`;
+    } else {
+      ({ code, detail } = classifyTransportFailure(error));
+      what = `${code} failure${detail === undefined ? '' : ` (${detail})`}`;
+    }
+    const requestFault = detail !== undefined && REQUEST_FAULTS.has(detail);
+    const failure: SidebandAttemptFailure = { endpoint, code, detail };
+    return {
+      ok: false,
+      error: new SidebandTransportError(code, `Sideband call to ${endpoint} failed: ${what}`, {
+        endpoint,
+        cause: error,
+        attempts: [failure],
+      }),
+      failure,
+      endpointFault: code !== 'closed' && !requestFault,
+    };
+  }
+}
