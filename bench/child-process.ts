@@ -17,14 +17,7 @@ export async function startFixture(name: string, args: string[] = []): Promise<F
   const script = fileURLToPath(new URL(`./fixtures/${name}.ts`, import.meta.url));
   const child: ChildProcess = spawn(
     process.execPath,
-    [
-      ...(process.env.PROF && name === 'fastify-gateway' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
-      '--conditions=sideguard-source',
-      '--import',
-      'tsx',
-      script,
-      ...args,
-    ],
+    ['--conditions=sideguard-source', '--import', 'tsx', script, ...args],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },

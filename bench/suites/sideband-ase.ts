@@ -32,6 +32,7 @@ export const sidebandAseSuite: BenchSuite = {
     const aseUrl = `http://127.0.0.1:${ase.port}`;
     const variants: [string, string][] = [
       ['bare', 'bare Fastify (no sideband call)'],
+      ['sideguard-plain', 'Fastify + Sideguard, no sideband (adapter and pipeline only)'],
       ['floor', 'floor: hand-written hook, one undici Pool request per client request'],
       ['naive', 'naive: the same hook with fetch()'],
       ['sideguard', 'Fastify + Sideguard, ASE connector'],
@@ -43,7 +44,7 @@ export const sidebandAseSuite: BenchSuite = {
       await gateway.stop();
     }
     await ase.stop();
-    const [bare, floor, naive, ours] = results as [Result, Result, Result, Result];
+    const [bare, , floor, naive, ours] = results as [Result, Result, Result, Result, Result];
     const rows = results.map(
       (r) =>
         `| ${r.name} | ${Math.round(r.rps).toLocaleString('en-US')} | ${r.p50} | ${r.p99} | +${Math.max(0, r.p50 - bare.p50)} / +${Math.max(0, r.p99 - bare.p99)} | ${r.errors} |`,

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Exchange, Guard, RespondDecision } from '@sideguard/core';
+import type { Exchange, GatewayResponse, Guard, HeaderList, RespondDecision } from '@sideguard/core';
 
 /**
  * Sends the core's own answer. Duplicate header names are kept; `Content-Length` is set from the body.
@@ -30,32 +30,50 @@ export function sendDecision(
  * @param exchange - the exchange of the `continue` decision
  */
 export function trackResponse(res: ServerResponse, guard: Guard, exchange: Exchange): void {
-  let bytes = 0;
+  const sent = new SentResponse(res);
   const write = res.write;
   const end = res.end;
-  const count = (chunk: unknown, encoding: unknown): void => {
-    if (typeof chunk === 'string')
-      bytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
-    else if (chunk instanceof Uint8Array) bytes += chunk.byteLength;
-  };
   // Both wrappers keep Node's overloads by forwarding every argument untouched.
   res.write = function (this: ServerResponse, ...args: Parameters<typeof write>) {
-    count(args[0], args[1]);
+    sent.count(args[0], args[1]);
     return write.apply(this, args);
   } as typeof res.write;
   res.end = function (this: ServerResponse, ...args: Parameters<typeof end>) {
-    if (typeof args[0] !== 'function') count(args[0], args[1]);
+    if (typeof args[0] !== 'function') sent.count(args[0], args[1]);
     return end.apply(this, args);
   } as typeof res.end;
-  res.once('close', () => {
-    void guard.handleResponse(exchange, {
-      status: res.statusCode,
-      headers: Object.entries(res.getHeaders()).flatMap(([name, value]) =>
-        Array.isArray(value)
-          ? value.map((v): [string, string] => [name, v])
-          : [[name, String(value)] as [string, string]],
-      ),
-      bodyBytes: bytes,
-    });
-  });
+  res.once('close', () => void guard.handleResponse(exchange, sent));
+}
+
+/**
+ * What was sent, as a `GatewayResponse`. The header list is built only if something reads it (a
+ * response-phase connector); most exchanges need just the status and size.
+ */
+class SentResponse implements GatewayResponse {
+  bodyBytes = 0;
+  readonly #res: ServerResponse;
+  #headers: HeaderList | undefined;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  get status(): number {
+    return this.#res.statusCode;
+  }
+
+  get headers(): HeaderList {
+    this.#headers ??= Object.entries(this.#res.getHeaders()).flatMap(([name, value]) =>
+      Array.isArray(value)
+        ? value.map((v): [string, string] => [name, v])
+        : [[name, String(value)] as [string, string]],
+    );
+    return this.#headers;
+  }
+
+  count(chunk: unknown, encoding: unknown): void {
+    if (typeof chunk === 'string') {
+      this.bodyBytes += Buffer.byteLength(chunk, typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8');
+    } else if (chunk instanceof Uint8Array) this.bodyBytes += chunk.byteLength;
+  }
 }

@@ -33,17 +33,31 @@ export function createBodyReader(
   declaredLength: number | undefined,
   maxBytes: number,
 ): BodyReader {
-  let pending: Promise<Uint8Array> | undefined;
-  return {
-    declaredLength,
-    get started() {
-      return pending !== undefined;
-    },
-    read() {
-      pending ??= source === undefined ? Promise.resolve(empty) : collect(source, declaredLength, maxBytes);
-      return pending;
-    },
-  };
+  return new LazyBody(source, declaredLength, maxBytes);
+}
+
+// A class rather than an object literal with a getter: one is made per request, and literal getters are slow.
+class LazyBody implements BodyReader {
+  readonly declaredLength: number | undefined;
+  readonly #source: BodySource | undefined;
+  readonly #maxBytes: number;
+  #pending: Promise<Uint8Array> | undefined;
+
+  constructor(source: BodySource | undefined, declaredLength: number | undefined, maxBytes: number) {
+    this.#source = source;
+    this.declaredLength = declaredLength;
+    this.#maxBytes = maxBytes;
+  }
+
+  get started(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  read(): Promise<Uint8Array> {
+    this.#pending ??=
+      this.#source === undefined ? Promise.resolve(empty) : collect(this.#source, this.declaredLength, this.#maxBytes);
+    return this.#pending;
+  }
 }
 
 async function collect(source: BodySource, declaredLength: number | undefined, maxBytes: number): Promise<Uint8Array> {

@@ -1,7 +1,15 @@
 import type { HeaderList } from '../http/headers';
 import { headerValues } from '../http/headers';
 import { parseForwarded, splitForwardedList } from './forwarded';
-import { blockContains, formatIp, type IpAddress, type IpBlock, parseIp, parseSocketAddress } from './ip';
+import {
+  blockContains,
+  canonicalSocketAddress,
+  formatIp,
+  type IpAddress,
+  type IpBlock,
+  parseIp,
+  parseSocketAddress,
+} from './ip';
 
 /** Which forwarding header the trusted proxies write. Only that one is read. */
 export type ForwardedHeaderMode = 'x-forwarded-for' | 'forwarded';
@@ -50,6 +58,8 @@ export function resolveClient(
   trust: TrustedProxies | undefined,
 ): ResolvedClient {
   const socketScheme = encrypted ? 'https' : 'http';
+  // Without trusted proxies only the peer's canonical text is needed, which most sockets give cheaply.
+  if (trust === undefined) return { clientIp: canonicalSocketAddress(peerText), scheme: socketScheme };
   const peer = parseSocketAddress(peerText);
   if (peer === undefined) return { clientIp: peerText ?? '', scheme: socketScheme };
   if (trust === undefined || !isTrusted(trust, peer)) return { clientIp: formatIp(peer), scheme: socketScheme };

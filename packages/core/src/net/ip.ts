@@ -39,8 +39,23 @@ export function formatIp(address: IpAddress): string {
  */
 export function parseSocketAddress(text: string | undefined): IpAddress | undefined {
   if (text === undefined || text === '') return undefined;
+  // Dual-stack sockets report IPv4 peers as `::ffff:a.b.c.d`: read those without the IPv6 parser.
+  if (text.startsWith('::ffff:') && dottedQuad.test(text.slice(7))) return parseIp(text.slice(7));
   const zone = text.indexOf('%');
   return parseIp(zone === -1 ? text : text.slice(0, zone));
+}
+
+/**
+ * The canonical text of a socket's peer address, as {@link formatIp} would give it, without building
+ * an address object for the common IPv4 and IPv4-mapped forms. Unreadable text is returned as is.
+ * @param text - `socket.remoteAddress`
+ */
+export function canonicalSocketAddress(text: string | undefined): string {
+  if (text === undefined) return '';
+  const v4 = text.startsWith('::ffff:') ? text.slice(7) : text;
+  if (dottedQuad.test(v4) && v4.split('.').every((octet) => Number(octet) <= 255)) return v4;
+  const address = parseSocketAddress(text);
+  return address === undefined ? text : formatIp(address);
 }
 
 /** A CIDR block: a network address and a prefix length in bits. */

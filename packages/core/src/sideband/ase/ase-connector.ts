@@ -22,8 +22,6 @@ export interface AseConnectorSettings {
   readonly headers: HeaderFilterSettings;
 }
 
-const json = { 'content-type': 'application/json' };
-
 /**
  * The PingIntelligence ASE sideband connector: asks `/ase/request` for a verdict before the request
  * goes on, and reports the response to `/ase/response` afterwards. Both calls carry the exchange's
@@ -106,9 +104,10 @@ export class AseConnector {
 
   #headers(exchange: ExchangeState): Record<string, string> {
     // The exchange id is a UUID: both calls of one exchange carry the same one.
-    const headers: Record<string, string> = { ...json, 'x-correlationid': exchange.id };
-    if (this.#settings.token !== undefined) headers['ase-token'] = this.#settings.token;
-    return headers;
+    const token = this.#settings.token;
+    return token === undefined
+      ? { 'content-type': 'application/json', 'x-correlationid': exchange.id }
+      : { 'content-type': 'application/json', 'x-correlationid': exchange.id, 'ase-token': token };
   }
 }
 

@@ -63,8 +63,6 @@ const REQUEST_FAULTS = new Set([
   'ERR_INVALID_HTTP_TOKEN',
 ]);
 
-const TIMED_OUT = Symbol('timed out');
-
 class TooLargeError extends Error {
   constructor(limit: number) {
     super(`Reply body exceeds ${limit} bytes`);
@@ -94,9 +92,11 @@ export class EndpointPool {
     this.#pool = new Pool(address.origin, {
       connections: options.connections,
       pipelining: 1,
-      // Backstops only: the per-attempt timer in `attempt` is the real bound.
-      headersTimeout: options.requestTimeoutMs,
-      bodyTimeout: options.requestTimeoutMs,
+      // Backstops only, to free a connection whose attempt already gave up: the per-attempt timer in
+      // `attempt` is the real bound. At 1 s or more undici uses its coarse shared timers instead of a
+      // native timer per request, which is most of the cost of a short timeout.
+      headersTimeout: Math.max(options.requestTimeoutMs, 1000),
+      bodyTimeout: Math.max(options.requestTimeoutMs, 1000),
       connect: {
         timeout: options.connectTimeoutMs,
         ...(address.secure
@@ -115,30 +115,32 @@ export class EndpointPool {
    * @param request - method, full path, headers, body
    * @param timeoutMs - time allowed for waiting for a connection, connecting, sending and reading the reply
    */
-  async attempt(request: AttemptRequest, timeoutMs: number): Promise<AttemptResult> {
-    let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        resolve(TIMED_OUT);
+  attempt(request: AttemptRequest, timeoutMs: number): Promise<AttemptResult> {
+    // One timer bounds the attempt whether it is queued, connecting (slow TLS handshake) or waiting for
+    // the reply; undici's backstop timeouts free the connection afterwards. No AbortSignal and no
+    // Promise.race: on this path their cost rivals the rest of the attempt.
+    return new Promise((resolve) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        resolve(this.#failure(undefined, true, timeoutMs));
       }, timeoutMs);
+      this.#exchange(request, () => settled).then(
+        (reply) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({ ok: true, reply });
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(this.#failure(error, false, timeoutMs));
+        },
+      );
     });
-    const exchange = this.#exchange(request, timeoutMs, () => timedOut);
-    // The exchange may settle after the deadline won the race; that late outcome is cleaned up in #exchange.
-    exchange.catch(() => undefined);
-    try {
-      // undici's own headers/body timeouts bound a request that holds a connection; the race also bounds
-      // one still queued or connecting (slow TLS handshake, connectTimeoutMs > timeoutMs). No AbortSignal:
-      // registering one per request costs more than the whole rest of the attempt.
-      const outcome = await Promise.race([exchange, deadline]);
-      if (outcome === TIMED_OUT) return this.#failure(undefined, true, timeoutMs);
-      return { ok: true, reply: outcome };
-    } catch (error) {
-      return this.#failure(error, timedOut, timeoutMs);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   async close(graceMs: number): Promise<void> {
@@ -154,14 +156,12 @@ export class EndpointPool {
     if (!closed) await this.#pool.destroy();
   }
 
-  async #exchange(request: AttemptRequest, timeoutMs: number, timedOut: () => boolean): Promise<SidebandReply> {
+  async #exchange(request: AttemptRequest, timedOut: () => boolean): Promise<SidebandReply> {
     const response = await this.#pool.request({
       method: request.method,
       path: request.path,
       headers: request.headers,
       body: request.body,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
     });
     if (timedOut()) {
       // Headers arrived after the attempt gave up: release the connection rather than read the body.
