@@ -90,6 +90,8 @@ export interface CompileOptions {
   baseDir?: string;
   /** Logger handed to token validators. */
   logger?: Logger;
+  /** Wall clock handed to token validators (expiry checks, caches); default `Date.now`. */
+  now?: () => number;
 }
 
 /**
@@ -114,7 +116,10 @@ export function compileConfig(input: unknown, options: CompileOptions = {}): Com
   const issues: ConfigIssue[] = [];
   checkApiIdentity(config, issues);
   const warnings: string[] = [];
-  const registry = compileProfiles(config, issues, warnings, options.logger ?? silentLogger);
+  const registry = compileProfiles(config, issues, warnings, {
+    logger: options.logger ?? silentLogger,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
   const apis = config.apis.map((api, index): CompiledApi => {
     const profiles = resolveProfiles(config, registry, index, issues);
     if (profiles.length === 0 && config.defaultAccess === 'allow') {

@@ -87,7 +87,7 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
   const onAudit = deps.onAudit;
   const wallClock = deps.wallClock ?? Date.now;
   const compile = (input: SideguardConfigInput): CompiledConfig => {
-    const compiled = compileConfig(input, { baseDir: configDirOf(input), logger });
+    const compiled = compileConfig(input, { baseDir: configDirOf(input), logger, now: wallClock });
     for (const warning of compiled.warnings) logger.warn({}, warning);
     return compiled;
   };

@@ -1,10 +1,9 @@
 import type { BasicUserInput } from '../auth/basic/basic-verifier';
 import { parsePasswordHash } from '../auth/basic/password-hash';
-import { createBearerValidator } from '../auth/oauth/index';
+import { type BearerValidatorDeps, createBearerValidator } from '../auth/oauth/index';
 import type { ProfileConfig, SideguardConfig } from '../config/schema';
 import type { ConfigIssue } from '../errors/config-error';
 import { IpRangeSet } from '../net/ip-range-set';
-import type { Logger } from '../telemetry/logger';
 import type { BasicProfile, CompiledProfile } from './compiled-profile';
 
 /** A Basic profile with its users, which only the API's verifier ever sees. */
@@ -26,13 +25,13 @@ export interface ProfileRegistry {
  * @param config - the validated configuration
  * @param issues - collects problems
  * @param warnings - collects things allowed but probably not meant
- * @param logger - handed to token validators
+ * @param validatorDeps - logger and clock for token validators
  */
 export function compileProfiles(
   config: SideguardConfig,
   issues: ConfigIssue[],
   warnings: string[],
-  logger: Logger,
+  validatorDeps: BearerValidatorDeps,
 ): ProfileRegistry {
   const byEnvironment = new Map<string, Map<string, CompiledProfile>>();
   const basicUsers = new Map<BasicProfile, Omit<BasicUserInput, 'profileIndex'>[]>();
@@ -57,7 +56,7 @@ export function compileProfiles(
           );
         }
       }
-      const result = compileProfile(profile, base, path, issues, logger);
+      const result = compileProfile(profile, base, path, issues, validatorDeps);
       compiled.set(name, result.profile);
       if (result.users !== undefined && result.profile.type === 'basic') basicUsers.set(result.profile, result.users);
     }
@@ -73,7 +72,7 @@ function compileProfile(
   base: Base,
   path: (string | number)[],
   issues: ConfigIssue[],
-  logger: Logger,
+  validatorDeps: BearerValidatorDeps,
 ): { profile: CompiledProfile; users?: Omit<BasicUserInput, 'profileIndex'>[] } {
   switch (profile.type) {
     case 'anonymous':
@@ -100,7 +99,7 @@ function compileProfile(
       try {
         const validator = createBearerValidator(
           { ...profile.provider, requiredScopes: profile.requiredScopes },
-          { logger },
+          validatorDeps,
         );
         return {
           profile: {
