@@ -57,6 +57,7 @@ async function gateway(ase: Partial<AseConfig> & { endpoints: string[] }, logger
     await guard.close();
   });
   return {
+    guard,
     address,
     reached: () => reached,
     get: (path: string, headers?: Record<string, string>) => send(address, { path, headers: headers ?? {} }),
@@ -190,6 +191,67 @@ describe('ASE sideband through Express and the emulator', () => {
     expect(ase.records[0]?.phase).toBe('request');
     const untrusted = await gateway({ endpoints: [ase.url.replace('127.0.0.1', 'localhost')], failMode: 'closed' });
     expect((await untrusted.get('/shop')).status).toBe(502);
+  });
+});
+
+describe('ASE across reloads', () => {
+  it('keeps its connections and redaction hashes on an identical reload, and its client when a reload fails', async () => {
+    const ase = await emulator();
+    const config: SideguardConfigInput = {
+      apis: [{ name: 'shop', basePath: '/shop' }],
+      sideband: { ase: { endpoints: [ase.url], responsePhase: 'off', headers: { redact: ['x-api-key'] } } },
+    };
+    const guard = createGuard(config, { logger: recorder().logger });
+    cleanup.push(() => guard.close());
+    const request = {
+      method: 'GET',
+      target: '/shop',
+      httpVersion: '1.1',
+      headers: [
+        ['Host', 'shop.test'],
+        ['X-Api-Key', 'key-1'],
+      ] as [string, string][],
+      remoteAddress: '127.0.0.1',
+      remotePort: 1,
+      encrypted: false,
+    };
+    await guard.handleRequest(request);
+    guard.reload(config);
+    await guard.handleRequest(request);
+    const hashes = ase.records.map((r) => headersIn(r).find((h) => 'x-api-key' in h)?.['x-api-key']);
+    expect(hashes[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashes[1]).toBe(hashes[0]);
+
+    const broken = {
+      ...config,
+      sideband: { ase: { endpoints: [ase.url], tls: { caFiles: ['/nonexistent/ca.pem'] } } },
+    };
+    expect(() => guard.reload(broken)).toThrow();
+    expect(await guard.handleRequest(request)).toMatchObject({ action: 'continue', reason: 'allowed' });
+    expect(ase.records).toHaveLength(3);
+  });
+
+  it('audits hits let through by failing open as such', async () => {
+    const ase = await emulator();
+    await ase.close();
+    const events: string[] = [];
+    const guard = createGuard(
+      { apis: [{ name: 'shop', basePath: '/shop' }], sideband: { ase: { endpoints: [ase.url], timeoutMs: 100 } } },
+      { logger: recorder().logger, onAudit: (event) => events.push(event.reason) },
+    );
+    cleanup.push(() => guard.close());
+    const decision = await guard.handleRequest({
+      method: 'GET',
+      target: '/shop',
+      httpVersion: '1.1',
+      headers: [['Host', 'shop.test']],
+      remoteAddress: '127.0.0.1',
+      remotePort: 1,
+      encrypted: false,
+    });
+    expect(decision).toMatchObject({ action: 'continue', reason: 'sideband-fail-open' });
+    await guard.handleResponse(decision.exchange, { status: 200, headers: [] });
+    expect(events).toEqual(['sideband-fail-open']);
   });
 });
 

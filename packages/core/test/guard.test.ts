@@ -316,3 +316,34 @@ describe('bearer tokens reach the validator', () => {
     expect(twoTokens).toMatchObject({ status: 400 });
   });
 });
+
+describe('per-consumer limits', () => {
+  it('key on the authenticated name, not on an audit header the client sets', async () => {
+    const guard = createGuard(
+      {
+        environments: {
+          prod: {
+            profiles: { staff: { type: 'basic', auditHeader: 'X-User', users: [{ username: 'ann', password: 'pw' }] } },
+          },
+        },
+        apis: [{ name: 'staff', basePath: '/staff', environment: 'prod', profiles: ['staff'] }],
+        rateLimits: { consumer: { by: 'identity', limit: 1 }, partitionSecret: 's' },
+      },
+      { logger: { debug() {}, info() {}, warn() {}, error() {} } },
+    );
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const decision = await guard.handleRequest(
+        init('/staff', {
+          headers: [
+            ['Authorization', `Basic ${Buffer.from('ann:pw').toString('base64')}`],
+            ['X-User', `someone-${i}`],
+          ],
+        }),
+      );
+      statuses.push(decision.action === 'respond' ? decision.status : 200);
+      if (i === 0) expect(decision.exchange.identity).toBe('someone-0');
+    }
+    expect(statuses).toEqual([200, 429, 429]);
+  });
+});

@@ -40,6 +40,8 @@ export type SidebandConnectorName = 'ase';
 export interface CompiledAse {
   readonly client: SidebandClientOptions;
   readonly connector: AseConnectorSettings;
+  /** The configured redaction key; without one the runtime derives a stable key of its own. */
+  readonly redactionKey: string | undefined;
   /** Identifies these settings, so a reload that keeps them keeps the connection pools. */
   readonly fingerprint: string;
 }
@@ -146,6 +148,11 @@ export function compileConfig(input: unknown, options: CompileOptions = {}): Com
     };
   });
   if (issues.length > 0) throw new ConfigError(issues);
+  if (config.rateLimits.consumer !== undefined && config.rateLimits.partitionSecret === undefined) {
+    warnings.push(
+      'rateLimits.consumer without a partitionSecret: hashed client addresses in counter keys and RateLimit headers can be reversed by brute force; set one',
+    );
+  }
 
   const { bruteForce, cache } = config.authentication;
   return {
@@ -206,8 +213,8 @@ function compileAse(
   const tls = ase.tls;
   if (tls?.rejectUnauthorized === false)
     warnings.push('ASE certificates are not verified (sideband.ase.tls.rejectUnauthorized: false)');
-  const redactionKey = ase.headers.redactionKey ?? randomBytes(32).toString('hex');
-  if (ase.headers.redact.length > 0 && ase.headers.redactionKey === undefined) {
+  const redactionKey = ase.headers.redactionKey;
+  if (ase.headers.redact.length > 0 && redactionKey === undefined) {
     warnings.push(
       'sideband.ase.headers.redact without a redactionKey: redacted values change at every restart and differ between gateways',
     );
@@ -243,16 +250,16 @@ function compileAse(
       names: new Set(ase.headers.list),
       redact: new Set(ase.headers.redact),
       sendCredentials: ase.headers.sendCredentials,
-      redactionKey,
+      // Replaced by the runtime when not configured.
+      // Replaced by the runtime's stable key when none is configured.
+      redactionKey: redactionKey ?? '',
       maxHeaders: ase.headers.maxHeaders,
       maxBytes: ase.headers.maxBytes,
     },
   };
   // Hashed, since the settings hold the token and keys.
-  const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ ...ase, redactionKey }))
-    .digest('hex');
-  return { client, connector, fingerprint };
+  const fingerprint = createHash('sha256').update(JSON.stringify(ase)).digest('hex');
+  return { client, connector, redactionKey, fingerprint };
 }
 
 function compileRateLimits(limits: SideguardConfig['rateLimits']): CompiledRateLimits {

@@ -4,6 +4,7 @@ import { realmPattern } from '../auth/challenge';
 import { jwtAlgorithms } from '../auth/oauth/algorithms';
 import { type IpBlock, parseIpBlock } from '../net/ip';
 import { type IpRange, parseIpRange } from '../net/ip-range-set';
+import { hasHashTag } from '../ratelimit/redis-store';
 import { type SecretContext, secretSchema } from './secrets';
 
 /** Named address sets accepted in `trustedProxies.addresses`. */
@@ -304,7 +305,7 @@ export function createConfigSchema(context: SecretContext) {
               /** Key prefix; must hold a `{…}` hash tag so one script's keys share a Redis Cluster slot. */
               keyPrefix: z
                 .string()
-                .regex(/\{[^}]+\}/, { error: 'must contain a {hash tag}' })
+                .refine(hasHashTag, { error: 'must contain a non-empty {hash tag}, e.g. "sideguard:{rl}:"' })
                 .optional(),
               /** Longest wait for Redis per decision, ms. */
               timeoutMs: z.number().int().min(1).max(10_000).default(100),

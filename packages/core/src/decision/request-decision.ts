@@ -9,7 +9,9 @@ export type ContinueReason =
   /** Matched no API and `unmatched` is `pass`: untouched, uncounted, unaudited. */
   | 'unmatched'
   /** A stage failed and the guard is configured to fail open. */
-  | 'error-fail-open';
+  | 'error-fail-open'
+  /** A policy engine could not be asked, or answered an error, and its connector fails open. */
+  | 'sideband-fail-open';
 
 /** Why the guard answered the request itself. */
 export type RespondReason =

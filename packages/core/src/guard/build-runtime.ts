@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { BruteForceTracker } from '../auth/brute-force';
 import type { CompiledConfig } from '../config/compile';
 import { ConfigError } from '../errors/config-error';
@@ -44,13 +44,14 @@ export function buildRuntime(
       : new BruteForceTracker(config.bruteForce);
 
   const { store, onStoreError } = config.rateLimits;
+  // The failure mode only matters for a shared store; a memory store keeps its counters regardless.
   const sameStore =
     previous !== undefined &&
     same(previous.config.rateLimits.store, store) &&
-    previous.config.rateLimits.onStoreError === onStoreError;
+    (store.type === 'memory' || previous.config.rateLimits.onStoreError === onStoreError);
   const rateLimiter = sameStore ? previous.runtime.rateLimiter : createLimiter(config, services);
   const hashKey = previous?.runtime.hashKey ?? randomBytes(32);
-  const ase = aseFor(config, previous, services);
+  const ase = aseFor(config, previous, services, hashKey);
   return {
     bruteForce,
     rateLimiter,
@@ -68,6 +69,7 @@ function aseFor(
   config: CompiledConfig,
   previous: { readonly runtime: GuardRuntime; readonly config: CompiledConfig } | undefined,
   services: RuntimeServices,
+  hashKey: Buffer,
 ): AseConnector | undefined {
   const settings = config.sideband.ase;
   const old = previous?.runtime.sideband.ase;
@@ -78,25 +80,31 @@ function aseFor(
   ) {
     return old;
   }
-  if (old !== undefined) retire(old.client);
   if (settings === undefined) return undefined;
   const client = new SidebandClient({ ...settings.client, logger: services.logger });
-  return new AseConnector(client, settings.connector, services.failures);
+  // Without a configured key, redaction hashes stay stable for the guard's lifetime, across reloads.
+  const redactionKey = settings.redactionKey ?? createHmac('sha256', hashKey).update('ase-redaction').digest('hex');
+  const connector = { ...settings.connector, headers: { ...settings.connector.headers, redactionKey } };
+  return new AseConnector(client, connector, services.failures);
 }
 
-function retire(client: SidebandClient): void {
-  setTimeout(() => void client.close(), retireAfterMs).unref();
+/**
+ * Closes what a replaced runtime used and the new one does not. Called only once the new runtime is
+ * in force, so a reload that fails leaves the old connections alone.
+ * @param old - the runtime that was replaced
+ * @param current - the runtime now in force
+ */
+export function retireRuntime(old: GuardRuntime, current: GuardRuntime): void {
+  const ase = old.sideband.ase;
+  if (ase !== undefined && ase !== current.sideband.ase) {
+    setTimeout(() => void ase.client.close(), retireAfterMs).unref();
+  }
 }
 
 function createLimiter(config: CompiledConfig, services: RuntimeServices): RateLimiter {
   const { store, onStoreError } = config.rateLimits;
   if (store.type === 'memory') {
-    return new RateLimiter(
-      new MemoryStore(store.maxKeys),
-      undefined,
-      { onStoreError, timeoutMs: 0, retryMs: 0 },
-      services.logger,
-    );
+    return new RateLimiter(new MemoryStore(store.maxKeys), undefined, { onStoreError, retryMs: 0 }, services.logger);
   }
   if (services.redis === undefined) {
     throw new ConfigError([
@@ -113,7 +121,7 @@ function createLimiter(config: CompiledConfig, services: RuntimeServices): RateL
   return new RateLimiter(
     redisStore,
     onStoreError === 'memory' ? new MemoryStore() : undefined,
-    { onStoreError, timeoutMs: store.timeoutMs + 50, retryMs: storeRetryMs },
+    { onStoreError, retryMs: storeRetryMs },
     services.logger,
   );
 }

@@ -18,7 +18,7 @@ import { passThrough, type RequestStage } from '../pipeline/stage';
 import type { RedisClientLike } from '../ratelimit/redis-client';
 import type { AuditSink } from '../telemetry/audit';
 import { CauseLogger, type Logger, stderrLogger } from '../telemetry/logger';
-import { buildRuntime } from './build-runtime';
+import { buildRuntime, retireRuntime } from './build-runtime';
 import { type ApiInfo, type Exchange, ExchangeState } from './exchange';
 import type { GuardRuntime } from './guard-runtime';
 
@@ -149,7 +149,8 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     return respond(exchange, jsonErrorResponse(500, 'error', 'The request could not be checked.'));
   }
 
-  function proceed(exchange: ExchangeState, reason: ContinueReason): RequestDecision {
+  function proceed(exchange: ExchangeState, outcome: ContinueReason): RequestDecision {
+    const reason = outcome === 'allowed' && exchange.failedOpen !== undefined ? exchange.failedOpen : outcome;
     exchange.continueReason = reason;
     return {
       action: 'continue',
@@ -202,8 +203,10 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     reload(next) {
       try {
         const compiled = compile(next);
+        const replaced = runtime;
         runtime = buildRuntime(compiled, { runtime, config: current }, services);
         current = compiled;
+        retireRuntime(replaced, runtime);
       } catch (error) {
         if (error instanceof ConfigError)
           logger.error(

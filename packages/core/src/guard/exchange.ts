@@ -49,12 +49,16 @@ export class ExchangeState implements Exchange {
   identity: string | undefined;
   /** The profile that authenticated the request. */
   matchedProfile: CompiledProfile | undefined;
+  /** Who authenticated (Basic username, token claim); unlike `identity`, never set from a request header. */
+  principal: string | undefined;
   /** The OAuth client the token was issued to (`client_id` or `azp`), for sideband `user_info`. */
   clientId: string | undefined;
   /** Guard-wide services the stages use (counters, clock, failure log). */
   readonly runtime: GuardRuntime;
   /** Headers stages want on the eventual response (rate-limit state). */
   readonly responseHeaders: HeaderEntry[] = [];
+  /** Set when a stage let the request through only by failing open, so audit shows it. */
+  failedOpen: ContinueReason | undefined;
   /** Why the request was let through, once it was. */
   continueReason: ContinueReason = 'allowed';
   #id: string | undefined;

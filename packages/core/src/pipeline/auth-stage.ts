@@ -41,6 +41,7 @@ export const authStage: RequestStage = {
 
 function admit(exchange: ExchangeState, profile: CompiledProfile, identity: string | undefined): undefined {
   exchange.matchedProfile = profile;
+  if (profile.type !== 'anonymous') exchange.principal = identity;
   const override =
     profile.auditHeader === undefined ? undefined : headerValue(exchange.request.headers, profile.auditHeader);
   exchange.identity =

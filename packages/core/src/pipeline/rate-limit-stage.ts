@@ -20,22 +20,23 @@ export const rateLimitStage: RequestStage = {
     const partitions: (string | undefined)[] = [];
     const policies: string[] = [];
     if (limits.org !== undefined) {
-      counters.push({ key: 'org', ...limits.org });
+      counters.push({ key: 'org', ...limits.org, pinned: true });
       partitions.push(undefined);
       policies.push('org');
     }
     const profile = exchange.matchedProfile;
     if (profile?.rateLimit !== undefined) {
-      counters.push({ key: `profile:${profile.environment}/${profile.name}`, ...profile.rateLimit });
+      counters.push({ key: `profile:${profile.environment}/${profile.name}`, ...profile.rateLimit, pinned: true });
       partitions.push(hashPartition(limits.partitionSecret, `${profile.environment}/${profile.name}`));
       policies.push('profile');
     }
     if (limits.consumer !== undefined) {
       const { by, limit, periodMs, ipv6Prefix } = limits.consumer;
-      const id =
-        by === 'identity'
-          ? `identity:${exchange.identity ?? 'Anonymous'}`
-          : `ip:${addressPartition(exchange.request.clientIp, ipv6Prefix)}`;
+      // The authenticated principal, never the audit identity a client can set through an audit header;
+      // callers nobody authenticated are told apart by address.
+      const principal = exchange.principal;
+      const address = `ip:${addressPartition(exchange.request.clientIp, ipv6Prefix)}`;
+      const id = by === 'identity' && principal !== undefined ? `identity:${principal}` : address;
       const hashed = hashPartition(limits.partitionSecret, id);
       counters.push({ key: `consumer:${hashed}`, limit, periodMs });
       partitions.push(hashed);

@@ -22,6 +22,8 @@ export class MemoryStore implements RateLimitStore {
   readonly kind = 'memory';
   readonly #maxKeys: number;
   readonly #windows = new Map<string, Window>();
+  // Org and profile counters: as many as the config names, so never evicted (see RateLimitCounter.pinned).
+  readonly #pinned = new Map<string, Window>();
 
   /** @param maxKeys - most counters kept */
   constructor(maxKeys = 100_000) {
@@ -31,7 +33,7 @@ export class MemoryStore implements RateLimitStore {
 
   /** Number of counters held. */
   get size(): number {
-    return this.#windows.size;
+    return this.#windows.size + this.#pinned.size;
   }
 
   consume(check: RateLimitCheck): Promise<RateLimitOutcome> {
@@ -51,7 +53,7 @@ export class MemoryStore implements RateLimitStore {
     for (let i = 0; i < n; i++) {
       const counter = counters[i] as Counter;
       const index = Math.floor(now / counter.periodMs);
-      const stored = this.#windows.get(counter.key);
+      const stored = (counter.pinned === true ? this.#pinned : this.#windows).get(counter.key);
       found[i] = stored;
       let count = 0;
       let previous = 0;
@@ -88,8 +90,14 @@ export class MemoryStore implements RateLimitStore {
       stored.index = index;
       stored.count = cost;
       stored.periodMs = counter.periodMs;
-      this.#windows.delete(counter.key);
-      this.#windows.set(counter.key, stored);
+      if (counter.pinned !== true) {
+        this.#windows.delete(counter.key);
+        this.#windows.set(counter.key, stored);
+      }
+      return;
+    }
+    if (counter.pinned === true) {
+      this.#pinned.set(counter.key, { index, count: cost, previous: 0, periodMs: counter.periodMs });
       return;
     }
     this.#sweep(now);

@@ -14,8 +14,6 @@ export type StoreFailureMode =
 /** How the limiter treats its store. */
 export interface RateLimiterSettings {
   readonly onStoreError: StoreFailureMode;
-  /** Longest wait for one store decision, ms. */
-  readonly timeoutMs: number;
   /** After a failure, how long to skip the store before trying it again, ms. */
   readonly retryMs: number;
 }
@@ -29,7 +27,7 @@ export type LimitVerdict =
   | { readonly kind: 'unavailable' };
 
 /**
- * Puts a store behind a time limit and a failure mode. An outage is logged once when it starts and
+ * Puts a store behind a failure mode. An outage is logged once when it starts and
  * once when it ends; while it lasts the store is not asked again until `retryMs` has passed, so
  * requests do not each wait for the timeout.
  */
@@ -68,7 +66,8 @@ export class RateLimiter {
     if (this.store instanceof MemoryStore) return { kind: 'decided', outcome: this.store.consumeNow(check) };
     if (this.#degradedSince !== undefined && check.now < this.#retryAt) return this.#failMode(check);
     try {
-      const outcome = await withTimeout(this.store.consume(check), this.#settings.timeoutMs);
+      // The store bounds its own time (the Redis store's timeoutMs); no second timer here.
+      const outcome = await this.store.consume(check);
       if (this.#degradedSince !== undefined) {
         this.#logger.info(
           { store: this.store.kind, outageMs: check.now - this.#degradedSince },
@@ -99,20 +98,4 @@ export class RateLimiter {
     if (this.#settings.onStoreError === 'closed' || this.#fallback === undefined) return { kind: 'unavailable' };
     return { kind: 'decided', outcome: this.#fallback.consumeNow(check) };
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

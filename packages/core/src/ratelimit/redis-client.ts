@@ -53,17 +53,3 @@ export function redisCommandSender(client: RedisClientLike): RedisCommandSender 
     'Redis store needs an ioredis client (with `call`) or a node-redis client (with `sendCommand`); got neither',
   );
 }
-
-/**
- * Sends one raw command through a client of either library. Prefer {@link redisCommandSender} when sending
- * many commands: it checks the client once.
- * @param client - an ioredis or node-redis client
- * @param args - command name, then its arguments
- */
-export function redisCommand(client: RedisClientLike, args: readonly string[]): Promise<unknown> {
-  try {
-    return redisCommandSender(client)(args);
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}

@@ -67,7 +67,7 @@ export function createRedisStore(client: RedisClientLike, options: RedisStoreOpt
  * Whether a key prefix fixes the hash slot of every key that starts with it: Redis hashes only what is
  * between the first `{` and the first `}` after it, when that is not empty.
  */
-function hasHashTag(prefix: string): boolean {
+export function hasHashTag(prefix: string): boolean {
   const open = prefix.indexOf('{');
   if (open < 0) return false;
   const close = prefix.indexOf('}', open + 1);

@@ -9,6 +9,11 @@ export interface RateLimitCounter {
   readonly limit: number;
   /** Window length in milliseconds (60,000 by default). */
   readonly periodMs: number;
+  /**
+   * One of a set fixed by the config (the org allowance, a profile's limit): a bounded store must
+   * never evict it to make room for per-consumer counters, or a flood of consumers would reset it.
+   */
+  readonly pinned?: boolean;
 }
 
 /** How windows are counted. */
@@ -52,7 +57,8 @@ export interface RateLimitStore {
   /**
    * Checks and consumes in one step.
    * @param check - counters, cost, algorithm, time
-   * @throws when the store cannot answer (the limiter applies the configured failure mode)
+   * @throws when the store cannot answer, which it must decide within its own time bound (the limiter
+   *   then applies the configured failure mode)
    */
   consume(check: RateLimitCheck): Promise<RateLimitOutcome>;
 }

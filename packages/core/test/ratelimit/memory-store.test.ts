@@ -85,3 +85,24 @@ describe('memory store', () => {
     expect(store.size).toBeLessThan(100);
   });
 });
+
+describe('memory store under consumer churn', () => {
+  it('never evicts pinned org and profile counters to make room for consumers', () => {
+    const store = new MemoryStore(100);
+    const pinned = (now: number, key: string, extra: [string, number][] = []) =>
+      store.consumeNow({
+        counters: [
+          { key: 'org', limit: 1000, periodMs: minute, pinned: true },
+          { key, limit: 5, periodMs: minute, pinned: true },
+          ...extra.map(([k, limit]) => ({ key: k, limit, periodMs: minute })),
+        ],
+        cost: 1,
+        algorithm: 'fixed',
+        now,
+      });
+    for (let i = 0; i < 5; i++) expect(pinned(t0, 'profile').admitted).toBe(true);
+    for (let i = 0; i < 500; i++) pinned(t0, `profile-${i % 3}`, [[`consumer:${i}`, 10]]);
+    expect(pinned(t0, 'profile').admitted).toBe(false);
+    expect(store.size).toBeLessThanOrEqual(100 + 5);
+  });
+});

@@ -62,13 +62,19 @@ export class AseConnector {
       status = reply.status;
     } catch (error) {
       this.#failures.error('ase:unreachable', { err: describe(error) }, 'ASE unreachable; applying its fail mode');
-      if (this.#settings.failMode === 'open') return undefined;
+      if (this.#settings.failMode === 'open') {
+        exchange.failedOpen = 'sideband-fail-open';
+        return undefined;
+      }
       return jsonErrorResponse(502, 'sideband-unavailable', 'The request could not be screened.');
     }
     if (status === 200) return undefined;
     if (status === 403) return jsonErrorResponse(403, 'sideband-blocked', 'The request was blocked.');
     this.#failures.error(`ase:status:${status}`, { status }, integrationMessage(status));
-    if (this.#settings.integrationErrors === 'allow') return undefined;
+    if (this.#settings.integrationErrors === 'allow') {
+      exchange.failedOpen = 'sideband-fail-open';
+      return undefined;
+    }
     return status === 503
       ? jsonErrorResponse(503, 'sideband-unavailable', 'The request could not be screened.')
       : jsonErrorResponse(502, 'sideband-unavailable', 'The request could not be screened.');
@@ -114,7 +120,8 @@ export class AseConnector {
 function userOf(exchange: ExchangeState): { username: string | undefined; clientId: string | undefined } | undefined {
   const profile = exchange.matchedProfile;
   if (profile === undefined || profile.type === 'anonymous') return undefined;
-  return { username: exchange.identity, clientId: exchange.clientId };
+  // The authenticated name, not an audit header the client could set.
+  return { username: exchange.principal, clientId: exchange.clientId };
 }
 
 function integrationMessage(status: number): string {

@@ -117,16 +117,17 @@ export class EndpointPool {
    */
   attempt(request: AttemptRequest, timeoutMs: number): Promise<AttemptResult> {
     // One timer bounds the attempt whether it is queued, connecting (slow TLS handshake) or waiting for
-    // the reply; undici's backstop timeouts free the connection afterwards. No AbortSignal and no
-    // Promise.race: on this path their cost rivals the rest of the attempt.
+    // the reply, and aborts it in undici so an abandoned request never goes out late or holds a slot.
     return new Promise((resolve) => {
       let settled = false;
+      const controller = new AbortController();
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
+        controller.abort();
         resolve(this.#failure(undefined, true, timeoutMs));
       }, timeoutMs);
-      this.#exchange(request, () => settled).then(
+      this.#exchange(request, controller.signal).then(
         (reply) => {
           if (settled) return;
           settled = true;
@@ -156,16 +157,17 @@ export class EndpointPool {
     if (!closed) await this.#pool.destroy();
   }
 
-  async #exchange(request: AttemptRequest, timedOut: () => boolean): Promise<SidebandReply> {
+  async #exchange(request: AttemptRequest, signal: AbortSignal): Promise<SidebandReply> {
     const response = await this.#pool.request({
       method: request.method,
       path: request.path,
       headers: request.headers,
       body: request.body,
+      signal,
     });
-    if (timedOut()) {
+    if (signal.aborted) {
       // Headers arrived after the attempt gave up: release the connection rather than read the body.
-      response.body.destroy();
+      discard(response.body);
       throw new Error('Reply arrived after the attempt timed out');
     }
     const body = await this.#readBody(response.headers, response.body);
@@ -178,7 +180,7 @@ export class EndpointPool {
   ): Promise<Buffer> {
     const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > this.#maxBytes) {
-      body.destroy();
+      discard(body);
       return Promise.reject(new TooLargeError(this.#maxBytes));
     }
     // Plain events rather than `for await`: an async iterator per reply is measurably slower.
@@ -229,4 +231,13 @@ export class EndpointPool {
       endpointFault: code !== 'closed' && !requestFault,
     };
   }
+}
+
+/**
+ * Destroys a reply body nobody will read. undici emits an error on a destroyed body; without a
+ * listener that would be an uncaught exception in the host process.
+ */
+function discard(body: NodeJS.ReadableStream & { destroy(): unknown }): void {
+  body.on('error', () => {});
+  body.destroy();
 }
