@@ -41,8 +41,8 @@ export function createNodeGuardHandler(guard: Guard): NodeGuardHandler {
 
 /**
  * Carries out a `continue` decision on a Node request: writes the core's changes onto it, adds the
- * headers the core wants on the response (rate-limit state) and, for
- * requests that matched an API, watches the response to finish the exchange. For adapters that send
+ * headers the core wants on the response (rate-limit state) and, when the core asks for it (audit,
+ * a response-phase connector), watches the response to finish the exchange. For adapters that send
  * `respond` decisions their own way (Koa, Fastify).
  * @param req - the incoming request
  * @param res - its response
@@ -58,7 +58,7 @@ export function continueRequest(
   applyRequestChanges(req, decision.exchange.original, decision.request);
   // Set now, before the app writes: the app may still override them, but never loses them by accident.
   for (const [name, value] of decision.responseHeaders) res.appendHeader(name, value);
-  if (decision.exchange.api !== undefined) trackResponse(res, guard, decision.exchange);
+  if (decision.observeResponse) trackResponse(res, guard, decision.exchange);
 }
 
 /** A `node:http` request listener that also receives the Sideguard exchange. */

@@ -347,3 +347,15 @@ describe('per-consumer limits', () => {
     expect(statuses).toEqual([200, 429, 429]);
   });
 });
+
+describe('response observation', () => {
+  it('asks adapters to watch responses only when audit or a response phase needs them', async () => {
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const plain = await createGuard({ apis }, { logger: quiet }).handleRequest(init('/orders'));
+    expect(plain).toMatchObject({ action: 'continue', observeResponse: false });
+    const audited = await createGuard({ apis }, { logger: quiet, onAudit: () => {} }).handleRequest(init('/orders'));
+    expect(audited).toMatchObject({ action: 'continue', observeResponse: true });
+    const unmatched = await createGuard({ apis }, { logger: quiet, onAudit: () => {} }).handleRequest(init('/nowhere'));
+    expect(unmatched).toMatchObject({ action: 'continue', observeResponse: false });
+  });
+});

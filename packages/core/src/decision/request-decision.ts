@@ -58,6 +58,11 @@ export interface ContinueDecision {
   readonly request: GatewayRequest;
   /** Headers to add to whatever response the app or upstream sends (e.g. `RateLimit`). */
   readonly responseHeaders: HeaderList;
+  /**
+   * Whether the guard wants `handleResponse` for this exchange (an audit sink, or a connector with a
+   * response phase). When false, adapters need not watch the response at all.
+   */
+  readonly observeResponse: boolean;
 }
 
 /** Answer the client directly with this response; the app never sees the request. */

@@ -124,6 +124,13 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     }
   }
 
+  /** Audit needs every matched exchange's response; connectors need it when they have a response phase. */
+  function wantsResponse(exchange: ExchangeState): boolean {
+    if (exchange.route === undefined) return false;
+    if (onAudit !== undefined) return true;
+    return exchange.route.sideband.some((name) => exchange.runtime.sideband[name]?.reportsResponses === true);
+  }
+
   function respond(exchange: ExchangeState, response: StageResponse): RequestDecision {
     const body = response.body ?? '';
     audit(exchange, 'respond', response.reason, response.status, Buffer.byteLength(body));
@@ -158,6 +165,7 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
       exchange,
       request: exchange.request,
       responseHeaders: exchange.responseHeaders,
+      observeResponse: wantsResponse(exchange),
     };
   }
 
@@ -256,7 +264,14 @@ function placeholderRequest(init: GatewayRequestInit) {
 function lastResort(init: GatewayRequestInit, config: CompiledConfig, runtime: GuardRuntime): RequestDecision {
   const exchange = new ExchangeState(placeholderRequest(init), config, runtime, performance.now());
   if (config.failOpen) {
-    return { action: 'continue', reason: 'error-fail-open', exchange, request: exchange.request, responseHeaders: [] };
+    return {
+      action: 'continue',
+      reason: 'error-fail-open',
+      exchange,
+      request: exchange.request,
+      responseHeaders: [],
+      observeResponse: false,
+    };
   }
   const { status, headers = [], body = '' } = jsonErrorResponse(500, 'error', 'The request could not be checked.');
   return { action: 'respond', reason: 'error', exchange, status, headers, body };

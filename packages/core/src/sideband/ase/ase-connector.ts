@@ -44,6 +44,11 @@ export class AseConnector {
     this.#failures = failures;
   }
 
+  /** Whether this connector sends anything after the response. */
+  get reportsResponses(): boolean {
+    return this.#settings.responsePhase !== 'off';
+  }
+
   /**
    * Request phase: 200 lets the request through; 403 blocks it (403 to the client); other answers and
    * transport failures follow the configured policies.
