@@ -194,6 +194,39 @@ describe('ASE sideband through Express and the emulator', () => {
   });
 });
 
+describe('awaited response phase', () => {
+  it("holds the client's response until ASE has the response metadata", async () => {
+    // A stand-in ASE whose response phase answers slowly, recording when it got the metadata.
+    let reportedAt = 0;
+    const slowAse = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.url === '/ase/response') {
+          reportedAt = performance.now();
+          setTimeout(() => res.end(), 150);
+        } else res.end();
+      });
+    });
+    const address = await listen(slowAse);
+    cleanup.push(() => close(slowAse));
+    const url = `http://${address.host}:${address.port}`;
+    const held = await gateway({ endpoints: [url], responsePhase: 'awaited', timeoutMs: 1000 });
+    const start = performance.now();
+    const res = await held.get('/shop/books');
+    const answeredAt = performance.now();
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ ok: true });
+    expect(res.headers['x-backend']).toBe('yes');
+    expect(reportedAt).toBeGreaterThan(start);
+    expect(answeredAt - reportedAt).toBeGreaterThanOrEqual(140);
+
+    const background = await gateway({ endpoints: [url], responsePhase: 'background', timeoutMs: 1000 });
+    const quick = performance.now();
+    await background.get('/shop/books');
+    expect(performance.now() - quick).toBeLessThan(140);
+  });
+});
+
 describe('ASE across reloads', () => {
   it('keeps its connections and redaction hashes on an identical reload, and its client when a reload fails', async () => {
     const ase = await emulator();

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContinueDecision, Exchange, Guard } from '@sideguard/core';
 import { applyRequestChanges, toGatewayRequestInit } from './request';
-import { sendDecision, trackResponse } from './response';
+import { holdResponse, sendDecision, trackResponse } from './response';
 
 /** What happened to a request at the guard. */
 export type NodeGuardOutcome =
@@ -58,7 +58,8 @@ export function continueRequest(
   applyRequestChanges(req, decision.exchange.original, decision.request);
   // Set now, before the app writes: the app may still override them, but never loses them by accident.
   for (const [name, value] of decision.responseHeaders) res.appendHeader(name, value);
-  if (decision.observeResponse) trackResponse(res, guard, decision.exchange);
+  if (decision.holdResponse) holdResponse(res, guard, decision.exchange);
+  else if (decision.observeResponse) trackResponse(res, guard, decision.exchange);
 }
 
 /** A `node:http` request listener that also receives the Sideguard exchange. */

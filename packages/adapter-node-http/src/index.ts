@@ -8,4 +8,4 @@ export {
   protect,
 } from './handler';
 export { applyRequestChanges, toGatewayRequestInit } from './request';
-export { sendDecision, trackResponse } from './response';
+export { holdResponse, sendDecision, trackResponse } from './response';

@@ -221,8 +221,11 @@ export function createConfigSchema(context: SecretContext) {
     failMode: z.enum(['open', 'closed']).default('open'),
     /** ASE answered 400/401/503: `allow` (log once per cause) or `strict` (502, or 503 for 503). */
     integrationErrors: z.enum(['allow', 'strict']).default('allow'),
-    /** Response metadata to `/ase/response`: in the `background` after the client's answer, or `off`. */
-    responsePhase: z.enum(['background', 'off']).default('background'),
+    /**
+     * Response metadata to `/ase/response`: in the `background` after the client's answer, `awaited`
+     * (the client's answer waits until ASE has it, bounded by timeoutMs), or `off`.
+     */
+    responsePhase: z.enum(['background', 'awaited', 'off']).default('background'),
     headers: z
       .strictObject({
         /** `deny`: every header but `list`; `allow`: only `list` (and `host`). */

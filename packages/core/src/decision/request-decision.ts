@@ -63,6 +63,11 @@ export interface ContinueDecision {
    * response phase). When false, adapters need not watch the response at all.
    */
   readonly observeResponse: boolean;
+  /**
+   * Whether the response must be held back until `handleResponse` resolves (a response phase the
+   * client waits for). Implies `observeResponse`.
+   */
+  readonly holdResponse: boolean;
 }
 
 /** Answer the client directly with this response; the app never sees the request. */

@@ -166,6 +166,8 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
       request: exchange.request,
       responseHeaders: exchange.responseHeaders,
       observeResponse: wantsResponse(exchange),
+      holdResponse:
+        exchange.route?.sideband.some((name) => exchange.runtime.sideband[name]?.holdsResponses === true) ?? false,
     };
   }
 
@@ -202,9 +204,15 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     },
     async handleResponse(exchange, response) {
       if (exchange instanceof ExchangeState) {
-        for (const name of exchange.route?.sideband ?? [])
-          exchange.runtime.sideband[name]?.reportResponse(exchange, response);
+        const held: Promise<void>[] = [];
+        for (const name of exchange.route?.sideband ?? []) {
+          const connector = exchange.runtime.sideband[name];
+          if (connector === undefined) continue;
+          const reported = connector.reportResponse(exchange, response);
+          if (connector.holdsResponses) held.push(reported);
+        }
         audit(exchange, 'continue', exchange.continueReason, response.status, response.bodyBytes);
+        await Promise.all(held);
       }
       return response;
     },
@@ -271,6 +279,7 @@ function lastResort(init: GatewayRequestInit, config: CompiledConfig, runtime: G
       request: exchange.request,
       responseHeaders: [],
       observeResponse: false,
+      holdResponse: false,
     };
   }
   const { status, headers = [], body = '' } = jsonErrorResponse(500, 'error', 'The request could not be checked.');

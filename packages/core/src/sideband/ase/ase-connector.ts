@@ -17,8 +17,11 @@ export interface AseConnectorSettings {
    * cause once; `strict` answers 502 (400/401 and others) or 503 (503).
    */
   readonly integrationErrors: 'allow' | 'strict';
-  /** Send `/ase/response` metadata in the background after the client got its answer, or not at all. */
-  readonly responsePhase: 'background' | 'off';
+  /**
+   * `/ase/response` metadata: in the `background` after the client got its answer, `awaited` before
+   * the answer is released to the client, or `off`.
+   */
+  readonly responsePhase: 'background' | 'awaited' | 'off';
   readonly headers: HeaderFilterSettings;
 }
 
@@ -47,6 +50,11 @@ export class AseConnector {
   /** Whether this connector sends anything after the response. */
   get reportsResponses(): boolean {
     return this.#settings.responsePhase !== 'off';
+  }
+
+  /** Whether the client's response must wait for this connector's response phase. */
+  get holdsResponses(): boolean {
+    return this.#settings.responsePhase === 'awaited';
   }
 
   /**
@@ -86,23 +94,25 @@ export class AseConnector {
   }
 
   /**
-   * Response phase, in the background: its outcome never changes the client's response.
+   * Response phase. Settles (never rejects) when ASE answered or failed; the guard awaits it only in
+   * `awaited` mode. Its outcome never changes the client's response.
    * @param exchange - the finished exchange
    * @param response - what the client was sent
    */
-  reportResponse(exchange: ExchangeState, response: GatewayResponse): void {
-    if (this.#settings.responsePhase === 'off') return;
+  reportResponse(exchange: ExchangeState, response: GatewayResponse): Promise<void> {
+    if (this.#settings.responsePhase === 'off') return Promise.resolve();
     const body = JSON.stringify(aseResponsePayload(response.status, response.headers, this.#settings.headers));
-    this.client
+    return this.client
       .send({ method: 'POST', path: '/ase/response', headers: this.#headers(exchange), body, retry: false })
       .then(
         (reply) => {
-          if (reply.status !== 200)
+          if (reply.status !== 200) {
             this.#failures.error(
               `ase:response-status:${reply.status}`,
               { status: reply.status },
               'ASE refused response metadata',
             );
+          }
         },
         (error: unknown) =>
           this.#failures.error(
