@@ -1,7 +1,8 @@
+import { createServer } from 'node:http';
 import type { AuditEvent, Exchange, Guard, GuardDeps, SideguardConfigInput } from '@sideguard/core';
 import { createGuard } from '@sideguard/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { send } from './http-client';
+import { close, listen, send } from './http-client';
 
 /** What the test app's handler reports about the request it received. */
 export interface Echo {
@@ -198,6 +199,36 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
       // Paths no API serves are never counted or limited.
       expect((await send(app.address, { path: '/elsewhere' })).status).toBe(200);
       expect(app.handled()).toBe(3);
+    });
+
+    it('holds the response for an awaited ASE response phase, then sends it whole', async () => {
+      let reportedAt = 0;
+      const ase = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          if (req.url === '/ase/response') {
+            reportedAt = performance.now();
+            setTimeout(() => res.end(), 120);
+          } else res.end();
+        });
+      });
+      const aseAddress = await listen(ase);
+      try {
+        const app = await start({
+          apis,
+          sideband: {
+            ase: { endpoints: [`http://127.0.0.1:${aseAddress.port}`], responsePhase: 'awaited', timeoutMs: 1000 },
+          },
+        });
+        const res = await send(app.address, { path: '/orders/1' });
+        const answeredAt = performance.now();
+        expect(res.status).toBe(200);
+        expect(JSON.parse(res.body)).toMatchObject({ api: 'orders' });
+        expect(reportedAt).toBeGreaterThan(0);
+        expect(answeredAt - reportedAt).toBeGreaterThanOrEqual(110);
+      } finally {
+        await close(ase);
+      }
     });
 
     it('reports one audit event per matched exchange with status and response size', async () => {
