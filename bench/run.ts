@@ -8,6 +8,7 @@ import { jwtSuite } from './suites/jwt';
 import { rateLimitMemorySuite } from './suites/ratelimit-memory';
 import { rateLimitRedisSuite } from './suites/ratelimit-redis';
 import { sidebandAseSuite } from './suites/sideband-ase';
+import { sidebandPingAuthorizeSuite } from './suites/sideband-pingauthorize';
 
 const suites: BenchSuite[] = [
   basicAuthSuite,
@@ -16,6 +17,7 @@ const suites: BenchSuite[] = [
   rateLimitMemorySuite,
   rateLimitRedisSuite,
   sidebandAseSuite,
+  sidebandPingAuthorizeSuite,
 ];
 
 const only = process.argv.slice(2);

@@ -3,6 +3,7 @@ import type { AuditEvent, Exchange, Guard, GuardDeps, SideguardConfigInput } fro
 import { createGuard } from '@sideguard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { close, listen, send } from './http-client';
+import { captureWith, type GuardTweaks, readBody, replaceBody, replacement, tweakGuard } from './tweaked-guard';
 
 /** What the test app's handler reports about the request it received. */
 export interface Echo {
@@ -11,21 +12,58 @@ export interface Echo {
   clientIp: string | null;
   scheme: string | null;
   url: string;
+  /** The request body as the app's own body reading produced it (parsed JSON), `null` when empty. */
+  body: unknown;
+  /** The `Content-Length` the app saw. */
+  contentLength: string | null;
+}
+
+/** What the test app's handler read from the request itself. */
+export interface Received {
+  /** The body, parsed as JSON by the framework or by {@link parseJson}. */
+  body?: unknown;
+  contentLength?: string | undefined;
 }
 
 /**
  * Builds the JSON the test app answers with, from whatever the adapter gave the handler.
  * @param exchange - the exchange the adapter exposed, if any
  * @param url - the URL the handler saw
+ * @param received - what the handler read from the request
  */
-export function echoOf(exchange: Exchange | null | undefined, url: string | undefined): Echo {
+export function echoOf(exchange: Exchange | null | undefined, url: string | undefined, received: Received = {}): Echo {
   return {
     api: exchange?.api?.name ?? null,
     identity: exchange?.identity ?? null,
     clientIp: exchange?.request.clientIp ?? null,
     scheme: exchange?.request.scheme ?? null,
     url: url ?? '',
+    body: received.body ?? null,
+    contentLength: received.contentLength ?? null,
   };
+}
+
+/**
+ * A request body read as a JSON value; `null` when empty.
+ * @param text - the body text
+ */
+export function parseJson(text: string): unknown {
+  return text === '' ? null : JSON.parse(text);
+}
+
+/**
+ * Reads a request stream the way raw-body (under body-parser and co-body) does: refuse a stream that
+ * is no longer readable, then collect `data` until `end`.
+ * @param stream - the request
+ */
+export function readText(stream: NodeJS.ReadableStream & { readonly readable: boolean }): Promise<string> {
+  if (!stream.readable) return Promise.reject(new Error('stream is not readable'));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', reject);
+  });
 }
 
 /** A running test app. */
@@ -40,8 +78,8 @@ export interface RunningApp {
 export interface AdapterHarness {
   name: string;
   /**
-   * Starts an app on a free loopback port: the adapter in front, then a handler for every path that
-   * answers 200 with {@link echoOf} as JSON.
+   * Starts an app on a free loopback port: the adapter in front, then the framework's usual body
+   * reading (JSON), then a handler for every path that answers 200 with {@link echoOf} as JSON.
    * @param guard - the guard to use
    * @param host - listen address: `127.0.0.1`, `::1`, or `::` for dual stack
    */
@@ -65,8 +103,14 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
       await Promise.all(running.splice(0).map((app) => app.close()));
     });
 
-    async function start(config: SideguardConfigInput, host = '127.0.0.1', deps: GuardDeps = {}): Promise<RunningApp> {
-      const app = await harness.start(createGuard(config, { logger: quiet, ...deps }), host);
+    async function start(
+      config: SideguardConfigInput,
+      host = '127.0.0.1',
+      deps: GuardDeps = {},
+      tweaks?: GuardTweaks,
+    ): Promise<RunningApp> {
+      const guard = createGuard(config, { logger: quiet, ...deps });
+      const app = await harness.start(tweaks === undefined ? guard : tweakGuard(guard, tweaks), host);
       running.push(app);
       return app;
     }
@@ -81,7 +125,96 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
         clientIp: '127.0.0.1',
         scheme: 'http',
         url: '/orders/7?x=1',
+        body: null,
+        contentLength: null,
       });
+    });
+
+    const json = { 'content-type': 'application/json' };
+
+    it('gives the app a request body the core already read', async () => {
+      let readByCore: string | undefined;
+      const app = await start(
+        { apis },
+        '127.0.0.1',
+        {},
+        {
+          async continue(decision) {
+            await readBody(decision);
+            readByCore = Buffer.from(decision.request.body.bytes ?? []).toString('utf8');
+            return decision;
+          },
+        },
+      );
+      const body = JSON.stringify({ order: 7, note: 'read twice' });
+      const res = await send(app.address, { method: 'POST', path: '/orders', headers: json, body });
+      expect(readByCore).toBe(body);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toMatchObject({ api: 'orders', body: JSON.parse(body) });
+    });
+
+    it('gives the app a request body the core replaced, with its new Content-Length', async () => {
+      const replaced = JSON.stringify({ order: 7, approvedBy: 'policy engine' });
+      const app = await start({ apis }, '127.0.0.1', {}, { continue: replaceBody(replaced) });
+      const res = await send(app.address, { method: 'POST', path: '/orders', headers: json, body: '{"order":7}' });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toMatchObject({
+        body: JSON.parse(replaced),
+        contentLength: String(Buffer.byteLength(replaced)),
+      });
+    });
+
+    it('sends the response a response step put in place of the captured one', async () => {
+      const app = await start(
+        { apis },
+        '127.0.0.1',
+        {},
+        {
+          continue: captureWith({ maxBytes: 4096, onOverflow: undefined }),
+          respond: (response) =>
+            replacement(
+              203,
+              [
+                ['Content-Type', 'application/json'],
+                ['X-Rewritten', 'yes'],
+              ],
+              JSON.stringify({
+                seen: JSON.parse(Buffer.from(response.body ?? []).toString('utf8')).url,
+              }),
+            ),
+        },
+      );
+      const res = await send(app.address, { path: '/orders/9' });
+      expect(res.status).toBe(203);
+      expect(res.headers['x-rewritten']).toBe('yes');
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(res.headers['content-length']).toBe(String(Buffer.byteLength(res.body)));
+      expect(JSON.parse(res.body)).toEqual({ seen: '/orders/9' });
+    });
+
+    it('fails closed when a captured response outgrows the limit', async () => {
+      const reports: boolean[] = [];
+      const app = await start(
+        { apis },
+        '127.0.0.1',
+        {},
+        {
+          continue: captureWith({
+            maxBytes: 16,
+            onOverflow: replacement(502, [['content-type', 'text/plain']], 'response too large'),
+          }),
+          respond: (response) => {
+            reports.push(response.bodyOverflow === true);
+            return response;
+          },
+        },
+      );
+      const res = await send(app.address, { path: '/orders/1' });
+      expect(res).toMatchObject({ status: 502, body: 'response too large' });
+      expect(res.headers['content-type']).toBe('text/plain');
+      expect(res.headers['content-length']).toBe('18');
+      await waitFor(() => reports.length > 0);
+      expect(reports).toEqual([true]);
     });
 
     it('passes unmatched requests through untouched', async () => {

@@ -10,9 +10,13 @@ describeAdapterConformance({
     let handled = 0;
     const app = express();
     app.use(sideguard(guard));
+    // Body parsing after the guard, as apps do: it must still get bodies the guard read or replaced.
+    app.use(express.json());
     app.use((req, res) => {
       handled++;
-      res.json(echoOf(req.sideguard, req.originalUrl));
+      res.json(
+        echoOf(req.sideguard, req.originalUrl, { body: req.body, contentLength: req.headers['content-length'] }),
+      );
     });
     const server = createServer(app);
     return { address: await listen(server, host), handled: () => handled, close: () => close(server) };

@@ -8,9 +8,13 @@ describeAdapterConformance({
     let handled = 0;
     const app = Fastify();
     await app.register(sideguardPlugin, { guard });
+    // `request.body` comes from Fastify's built-in JSON parser, which reads `request.raw` after the hook.
     app.all('*', async (request) => {
       handled++;
-      return echoOf(request.sideguard, request.url);
+      return echoOf(request.sideguard, request.url, {
+        body: request.body,
+        contentLength: request.headers['content-length'],
+      });
     });
     await app.listen({ port: 0, host });
     const address = app.server.address();

@@ -20,6 +20,11 @@ class RequestBodyIterator implements AsyncIterator<Uint8Array> {
 
   constructor(req: IncomingMessage) {
     this.#req = req;
+    // Gone before the core asked (middleware that read it first, a client that left): the events
+    // this reader waits for have already fired, so fail now rather than wait for ever.
+    if (req.readableEnded) this.#error = new Error('the request body was read before Sideguard could read it');
+    else if (req.destroyed) this.#error = new Error('request aborted by the client');
+    if (this.#error !== undefined) return;
     req.on('data', this.#onData);
     req.once('end', this.#onEnd);
     req.once('error', this.#onError);

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContinueDecision, Exchange, Guard } from '@sideguard/core';
+import { replayRequestBody } from './body-replay';
+import { captureResponse, holdResponse } from './held-response';
 import { applyRequestChanges, toGatewayRequestInit } from './request';
-import { holdResponse, sendDecision, trackResponse } from './response';
+import { sendDecision, trackResponse } from './response';
 
 /** What happened to a request at the guard. */
 export type NodeGuardOutcome =
@@ -40,9 +42,10 @@ export function createNodeGuardHandler(guard: Guard): NodeGuardHandler {
 }
 
 /**
- * Carries out a `continue` decision on a Node request: writes the core's changes onto it, adds the
- * headers the core wants on the response (rate-limit state) and, when the core asks for it (audit,
- * a response-phase connector), watches the response to finish the exchange. For adapters that send
+ * Carries out a `continue` decision on a Node request: writes the core's changes onto it, gives the app
+ * back a body the core read or replaced, adds the headers the core wants on the response (rate-limit
+ * state) and, when the core asks for it, watches the response (audit, response phases), holds it until
+ * the guard is done, or captures it for response steps that may replace it. For adapters that send
  * `respond` decisions their own way (Koa, Fastify).
  * @param req - the incoming request
  * @param res - its response
@@ -56,9 +59,14 @@ export function continueRequest(
   decision: ContinueDecision,
 ): void {
   applyRequestChanges(req, decision.exchange.original, decision.request);
+  const body = decision.request.body;
+  // The core read the body off the socket (or replaced it): the framework can only get it from us now.
+  if (body.started) replayRequestBody(req, body.bytes);
   // Set now, before the app writes: the app may still override them, but never loses them by accident.
   for (const [name, value] of decision.responseHeaders) res.appendHeader(name, value);
-  if (decision.holdResponse) holdResponse(res, guard, decision.exchange);
+  const capture = decision.captureResponse;
+  if (capture !== undefined) captureResponse(res, guard, decision.exchange, capture, decision.responseHeaders);
+  else if (decision.holdResponse) holdResponse(res, guard, decision.exchange);
   else if (decision.observeResponse) trackResponse(res, guard, decision.exchange);
 }
 

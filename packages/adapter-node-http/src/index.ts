@@ -1,3 +1,4 @@
+export { replayRequestBody } from './body-replay';
 export { bodySourceOf } from './body-source';
 export {
   continueRequest,
@@ -7,5 +8,6 @@ export {
   type ProtectedListener,
   protect,
 } from './handler';
+export { captureResponse, holdResponse } from './held-response';
 export { applyRequestChanges, toGatewayRequestInit } from './request';
-export { holdResponse, sendDecision, trackResponse } from './response';
+export { sendDecision, trackResponse } from './response';

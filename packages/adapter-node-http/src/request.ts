@@ -1,11 +1,12 @@
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { GatewayRequest, GatewayRequestInit, HeaderEntry } from '@sideguard/core';
 import { bodySourceOf } from './body-source';
 
 /**
  * Reads the transport facts of a Node request for the core. Headers come from `rawHeaders`, so order,
  * original case and duplicates survive. Client address and scheme are resolved by the core, through
- * trusted proxies only.
+ * trusted proxies only. Over TLS, the DER of the certificate the client presented comes along.
  * @param req - the incoming request
  */
 export function toGatewayRequestInit(req: IncomingMessage): GatewayRequestInit {
@@ -13,6 +14,7 @@ export function toGatewayRequestInit(req: IncomingMessage): GatewayRequestInit {
   const headers: HeaderEntry[] = new Array(raw.length >> 1);
   for (let i = 0, j = 0; i + 1 < raw.length; i += 2, j++) headers[j] = [raw[i] as string, raw[i + 1] as string];
   const socket = req.socket as IncomingMessage['socket'] & { encrypted?: boolean };
+  const encrypted = socket.encrypted === true;
   return {
     method: req.method ?? 'GET',
     target: req.url ?? '/',
@@ -20,9 +22,19 @@ export function toGatewayRequestInit(req: IncomingMessage): GatewayRequestInit {
     headers,
     remoteAddress: socket.remoteAddress,
     remotePort: socket.remotePort,
-    encrypted: socket.encrypted === true,
+    encrypted,
     body: bodySourceOf(req),
+    clientCertificate: encrypted ? peerCertificateOf(socket as TLSSocket) : undefined,
   };
+}
+
+/**
+ * The DER of the client's leaf certificate. `getPeerX509Certificate` wraps the certificate without
+ * decoding its fields, unlike `getPeerCertificate`, which builds a whole object (a chain, with `true`)
+ * for every call; it is asked per request, not per socket, since a renegotiation can change the peer.
+ */
+function peerCertificateOf(socket: TLSSocket): Uint8Array | undefined {
+  return socket.getPeerX509Certificate?.()?.raw;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Exchange, GatewayResponse, Guard, HeaderList, RespondDecision } from '@sideguard/core';
+import { headerListOf } from './response-head';
 
 /**
  * Sends the core's own answer. Duplicate header names are kept; `Content-Length` is set from the body.
@@ -45,65 +46,6 @@ export function trackResponse(res: ServerResponse, guard: Guard, exchange: Excha
   res.once('close', () => void guard.handleResponse(exchange, sent));
 }
 
-/** Most response bytes held back while a response phase is awaited; a larger response goes out unheld. */
-const maxHeldBytes = 1024 * 1024;
-
-type Writer = (this: ServerResponse, chunk: unknown, encoding: unknown, callback: unknown) => unknown;
-
-/**
- * Like {@link trackResponse}, but holds the response back until the guard has finished the exchange
- * (a response phase the client must wait for). Nothing reaches the socket before then: headers are
- * sent with the first write, and writes are held. A response larger than 1 MiB is released at once and
- * reported afterwards, so holding never costs unbounded memory.
- * @param res - the response
- * @param guard - the guard that made the decision
- * @param exchange - the exchange of the `continue` decision
- */
-export function holdResponse(res: ServerResponse, guard: Guard, exchange: Exchange): void {
-  const sent = new SentResponse(res);
-  const write = res.write as unknown as Writer;
-  const end = res.end as unknown as Writer;
-  const held: [unknown, unknown, unknown][] = [];
-  let heldBytes = 0;
-  let holding = true;
-  let reported = false;
-  const report = (): Promise<unknown> => {
-    reported = true;
-    return guard.handleResponse(exchange, sent);
-  };
-  const release = (): void => {
-    holding = false;
-    for (const [chunk, encoding, callback] of held.splice(0)) write.call(res, chunk, encoding, callback);
-  };
-  res.write = function (this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown) {
-    const before = sent.bodyBytes;
-    sent.count(chunk, typeof encoding === 'function' ? undefined : encoding);
-    if (!holding) return write.call(this, chunk, encoding, callback);
-    held.push([chunk, encoding, callback]);
-    heldBytes += sent.bodyBytes - before;
-    if (heldBytes > maxHeldBytes) release();
-    return true;
-  } as typeof res.write;
-  res.end = function (this: ServerResponse, chunk?: unknown, encoding?: unknown, callback?: unknown) {
-    if (typeof chunk !== 'function') sent.count(chunk, typeof encoding === 'function' ? undefined : encoding);
-    if (!holding) {
-      if (!reported) void report();
-      return end.call(this, chunk, encoding, callback);
-    }
-    // The exchange is finished (status and headers are final): let the guard see it, then send it all.
-    const flush = (): void => {
-      release();
-      end.call(res, chunk, encoding, callback);
-    };
-    void report().then(flush, flush);
-    return this;
-  } as typeof res.end;
-  // A client gone before the end still finishes the exchange once.
-  res.once('close', () => {
-    if (!reported) void report();
-  });
-}
-
 /**
  * What was sent, as a `GatewayResponse`. The header list is built only if something reads it (a
  * response-phase connector); most exchanges need just the status and size.
@@ -122,11 +64,7 @@ class SentResponse implements GatewayResponse {
   }
 
   get headers(): HeaderList {
-    this.#headers ??= Object.entries(this.#res.getHeaders()).flatMap(([name, value]) =>
-      Array.isArray(value)
-        ? value.map((v): [string, string] => [name, v])
-        : [[name, String(value)] as [string, string]],
-    );
+    this.#headers ??= headerListOf(this.#res);
     return this.#headers;
   }
 

@@ -1,11 +1,15 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { BodyTooLargeError, createGatewayRequest, withRequestChanges } from '@sideguard/core';
+import { createServer as createTlsServer, request as tlsRequest } from 'node:https';
+import { BodyReadError, BodyTooLargeError, createGatewayRequest, withRequestChanges } from '@sideguard/core';
 import { applyRequestChanges, sendDecision, toGatewayRequestInit } from '@sideguard/node-http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { close, listen, send } from '../../../tools/test-utils/http-client';
+import { testTls } from '../../../tools/test-utils/tls';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
-const servers: ReturnType<typeof createServer>[] = [];
+const servers: (ReturnType<typeof createServer> | ReturnType<typeof createTlsServer>)[] = [];
 
 async function serve(listener: Listener) {
   const server = createServer((req, res) => {
@@ -29,7 +33,13 @@ describe('node-http request translation', () => {
     const address = await serve((req, res) => {
       const init = toGatewayRequestInit(req);
       res.end(
-        JSON.stringify({ headers: init.headers, method: init.method, target: init.target, encrypted: init.encrypted }),
+        JSON.stringify({
+          headers: init.headers,
+          method: init.method,
+          target: init.target,
+          encrypted: init.encrypted,
+          clientCertificate: init.clientCertificate,
+        }),
       );
     });
     const res = await send(address, {
@@ -41,12 +51,45 @@ describe('node-http request translation', () => {
     expect(seen.method).toBe('PATCH');
     expect(seen.target).toBe('/a?b=c');
     expect(seen.encrypted).toBe(false);
+    expect(seen.clientCertificate).toBeUndefined();
     expect(seen.headers.slice(1, 5)).toEqual([
       ['X-Dup', 'one'],
       ['x-dup', 'two'],
       ['Cookie', 'a=1'],
       ['cookie', 'b=2'],
     ]);
+  });
+
+  it('passes on the DER of the certificate a TLS client presented, and nothing when it presented none', async () => {
+    const clientCert = readFileSync(new URL('../../../tools/test-utils/tls/client.crt', import.meta.url));
+    const clientKey = readFileSync(new URL('../../../tools/test-utils/tls/client.key', import.meta.url));
+    const server = createTlsServer(
+      { cert: testTls.cert, key: testTls.key, ca: testTls.ca, requestCert: true, rejectUnauthorized: false },
+      (req, res) => {
+        const init = toGatewayRequestInit(req);
+        res.end(
+          JSON.stringify({
+            encrypted: init.encrypted,
+            der: init.clientCertificate && Buffer.from(init.clientCertificate).toString('base64'),
+          }),
+        );
+      },
+    );
+    servers.push(server);
+    const address = await listen(server);
+    const get = (options: { cert?: Buffer; key?: Buffer }) =>
+      new Promise<{ encrypted: boolean; der?: string }>((resolve, reject) => {
+        const req = tlsRequest({ ...address, path: '/', ca: testTls.ca, agent: false, ...options }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const withCert = await get({ cert: clientCert, key: clientKey });
+    expect(withCert).toEqual({ encrypted: true, der: new X509Certificate(clientCert).raw.toString('base64') });
+    expect(await get({})).toEqual({ encrypted: true });
   });
 
   it('reads a body lazily within the limit, chunked or not', async () => {
@@ -87,6 +130,19 @@ describe('node-http request translation', () => {
       body: 'y'.repeat(100_000),
     });
     expect(undeclared).toMatchObject({ status: 413, body: 'too large' });
+  });
+
+  it('fails a body read at once when something consumed the body before the core', async () => {
+    const address = await serve(async (req, res) => {
+      for await (const _chunk of req); // a body parser registered before Sideguard
+      const request = createGatewayRequest(toGatewayRequestInit(req), readOptions);
+      const error = await request.body.read().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      res.end(error instanceof BodyReadError ? 'read error' : 'no error');
+    });
+    expect((await send(address, { method: 'POST', body: 'eaten' })).body).toBe('read error');
   });
 
   it('treats a request without length or chunking as bodiless', async () => {

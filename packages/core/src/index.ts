@@ -6,6 +6,7 @@ export type {
   BearerValidator,
   OAuthProviderOptions,
 } from './auth/oauth/types';
+export { BoundedLru } from './cache/bounded-lru';
 export { validateConfig } from './config/compile';
 export { configJsonSchema } from './config/json-schema';
 export { defineConfig, loadConfig } from './config/load-config';
@@ -18,13 +19,15 @@ export type {
   RequestDecision,
   RespondDecision,
   RespondReason,
+  ResponseCapture,
 } from './decision/request-decision';
 export { BodyReadError, BodyTooLargeError } from './errors/body-errors';
 export { ConfigError, type ConfigIssue, formatConfigPath } from './errors/config-error';
 export { isSideguardError, SideguardError, type SideguardErrorCode } from './errors/sideguard-error';
 export { createGuard, type Guard, type GuardDeps, type GuardStatus } from './guard/create-guard';
 export type { ApiInfo, Exchange } from './guard/exchange';
-export type { BodyReader, BodySource } from './http/body';
+export type { ExchangeSnapshot } from './guard/exchange-snapshot';
+export { type BodyReader, type BodySource, createBufferedBody } from './http/body';
 export {
   createGatewayRequest,
   type GatewayRequest,
@@ -33,7 +36,7 @@ export {
   type RequestReadOptions,
   withRequestChanges,
 } from './http/gateway-request';
-export type { GatewayResponse } from './http/gateway-response';
+export type { GatewayResponse, ReplacementResponse } from './http/gateway-response';
 export { type HeaderEntry, type HeaderList, headerValue, headerValues } from './http/headers';
 export type { ForwardedHeaderMode, ResolvedClient, TrustedProxies } from './net/client-resolver';
 export type { RateLimitHeaderDraft } from './ratelimit/headers';

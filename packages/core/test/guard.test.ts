@@ -264,10 +264,31 @@ describe('guard reload with profiles', () => {
 
   it('counts concurrent guesses before verifying them', async () => {
     const guard = createGuard(config('right', 5));
-    const decisions = await Promise.all(Array.from({ length: 50 }, () => guard.handleRequest(login('wrong'))));
+    const decisions = await Promise.all(Array.from({ length: 50 }, (_, i) => guard.handleRequest(login(`wrong${i}`))));
     const statuses = decisions.map((d) => (d.action === 'respond' ? d.status : 200));
     expect(statuses.filter((s) => s === 401)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(45);
+  });
+
+  it('lets a burst of identical logins share one verification instead of locking the user out', async () => {
+    const guard = createGuard(config('right', 5));
+    const burst = (password: string) =>
+      Promise.all(
+        Array.from({ length: 50 }, () =>
+          guard.handleRequest(
+            init('/staff', {
+              headers: [['Authorization', `Basic ${Buffer.from(`ann:${password}`).toString('base64')}`]],
+              remoteAddress: '198.51.100.250',
+            }),
+          ),
+        ),
+      );
+    const right = await burst('right');
+    expect(right.filter((d) => d.action !== 'continue')).toEqual([]);
+    // Repeating one wrong password is one guess: it counts once, not 50 times.
+    const wrong = await burst('wrong');
+    expect(wrong.map((d) => (d.action === 'respond' ? d.status : 200))).toEqual(Array(50).fill(401));
+    expect(await guard.handleRequest(login('right'))).toMatchObject({ action: 'continue' });
   });
 
   it('applies new credentials at once and keeps lockouts across a reload', async () => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
-import { BasicVerifier } from '../auth/basic/basic-verifier';
+import { type BasicMatch, BasicVerifier } from '../auth/basic/basic-verifier';
 import type { BruteForceSettings } from '../auth/brute-force';
 import { basicChallenge } from '../auth/challenge';
 import { BoundedLru } from '../cache/bounded-lru';
@@ -14,11 +14,15 @@ import type { RateLimitHeaderDraft } from '../ratelimit/headers';
 import type { StoreFailureMode } from '../ratelimit/rate-limiter';
 import type { RateLimitAlgorithm } from '../ratelimit/store';
 import { RouteTable } from '../routing/route-table';
+import { compileRules } from '../rules/compile-rules';
+import type { CompiledRules } from '../rules/compiled-rule';
 import type { AseConnectorSettings } from '../sideband/ase/ase-connector';
-import type { SidebandClientOptions } from '../sideband/http/index';
+import type { SidebandClientOptions, SidebandTlsOptions } from '../sideband/http/index';
+import { compileMediaRanges } from '../sideband/pingauthorize/media-types';
+import type { PingAuthorizeSettings } from '../sideband/pingauthorize/pingauthorize-connector';
 import { type Logger, silentLogger } from '../telemetry/logger';
 import { configDirOf } from './load-config';
-import { createConfigSchema, type SideguardConfig } from './schema';
+import { createConfigSchema, type SideguardConfig, sidebandConnectors } from './schema';
 
 /** An API ready for the hot path. */
 export interface CompiledApi {
@@ -34,7 +38,15 @@ export interface CompiledApi {
 }
 
 /** Names of sideband connectors. */
-export type SidebandConnectorName = 'ase';
+export type SidebandConnectorName = (typeof sidebandConnectors)[number];
+
+/** PingAuthorize settings ready for the runtime: the client's options and the connector's. */
+export interface CompiledPingAuthorize {
+  readonly client: SidebandClientOptions;
+  readonly connector: PingAuthorizeSettings;
+  /** Identifies these settings, so a reload that keeps them keeps the connection pools. */
+  readonly fingerprint: string;
+}
 
 /** ASE settings ready for the runtime: the client's options and the connector's. */
 export interface CompiledAse {
@@ -78,12 +90,20 @@ export interface CompiledConfig {
   /** Successful Basic verifications by API and keyed hash of the header; new with every config. */
   readonly basicCache: BoundedLru<string, CachedBasicLogin>;
   readonly basicCacheTtlMs: number;
+  /** Basic verifications under way, by the same key as `basicCache`: identical concurrent logins share one. */
+  readonly basicInFlight: Map<string, Promise<BasicMatch | undefined>>;
   /** Key for the keyed hashes that name cache entries and usernames in counters. */
   readonly hashKey: Buffer;
   /** Things that are allowed but probably not meant, to log at startup and reload. */
   readonly warnings: readonly string[];
   readonly rateLimits: CompiledRateLimits;
-  readonly sideband: { readonly ase: CompiledAse | undefined };
+  readonly sideband: {
+    readonly ase: CompiledAse | undefined;
+    readonly pingauthorize: CompiledPingAuthorize | undefined;
+  };
+  readonly rules: CompiledRules;
+  /** Most response-body bytes held for response rules. */
+  readonly maxResponseBytes: number;
 }
 
 /** Options of {@link compileConfig}. */
@@ -147,6 +167,7 @@ export function compileConfig(input: unknown, options: CompileOptions = {}): Com
       sideband: sidebandChain(config, index, issues),
     };
   });
+  const rules = compileRules(config, issues);
   if (issues.length > 0) throw new ConfigError(issues);
   if (config.rateLimits.consumer !== undefined && config.rateLimits.partitionSecret === undefined) {
     warnings.push(
@@ -177,12 +198,19 @@ export function compileConfig(input: unknown, options: CompileOptions = {}): Com
             maxKeys: 100_000,
           },
     basicCache: new BoundedLru(cache.maxEntries),
+    basicInFlight: new Map(),
     basicCacheTtlMs: cache.ttlSeconds * 1000,
     hashKey: randomBytes(32),
     warnings,
     rateLimits: compileRateLimits(config.rateLimits),
+    rules,
+    maxResponseBytes: config.body.maxResponseBytes,
     sideband: {
       ase: config.sideband.ase === undefined ? undefined : compileAse(config.sideband.ase, baseDir, warnings),
+      pingauthorize:
+        config.sideband.pingAuthorize === undefined
+          ? undefined
+          : compilePingAuthorize(config.sideband.pingAuthorize, config.body.maxBytes, baseDir, warnings),
     },
   };
 }
@@ -190,18 +218,87 @@ export function compileConfig(input: unknown, options: CompileOptions = {}): Com
 /** The API's connectors: its own list, else the default chain, else every configured connector. */
 function sidebandChain(config: SideguardConfig, index: number, issues: ConfigIssue[]): SidebandConnectorName[] {
   const api = config.apis[index];
-  const configured: SidebandConnectorName[] = config.sideband.ase === undefined ? [] : ['ase'];
+  const configured = sidebandConnectors.filter((name) => config.sideband[sidebandSections[name]] !== undefined);
   const chain = api?.sideband ?? config.sideband.defaultChain ?? configured;
   chain.forEach((name, position) => {
     if (!configured.includes(name)) {
       issues.push({
         path:
           api?.sideband === undefined ? ['sideband', 'defaultChain', position] : ['apis', index, 'sideband', position],
-        message: `connector "${name}" is not configured under sideband.${name}`,
+        message: `connector "${name}" is not configured under sideband.${sidebandSections[name]}`,
       });
     }
   });
   return [...new Set(chain)];
+}
+
+/** The config section of each connector. */
+const sidebandSections = { ase: 'ase', pingauthorize: 'pingAuthorize' } as const satisfies Record<
+  SidebandConnectorName,
+  keyof SideguardConfig['sideband']
+>;
+
+/** Sideband TLS settings with file paths resolved against the config's folder. */
+function sidebandTls(tls: SidebandTlsConfig | undefined, baseDir: string): { tls?: SidebandTlsOptions } {
+  if (tls === undefined) return {};
+  const file = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  return {
+    tls: {
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.caFiles === undefined ? {} : { caFiles: tls.caFiles.map(file) }),
+      ...(tls.certFile === undefined ? {} : { certFile: file(tls.certFile) }),
+      ...(tls.keyFile === undefined ? {} : { keyFile: file(tls.keyFile) }),
+      ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
+    },
+  };
+}
+
+type SidebandTlsConfig = NonNullable<NonNullable<SideguardConfig['sideband']['ase']>['tls']>;
+
+function compilePingAuthorize(
+  section: NonNullable<SideguardConfig['sideband']['pingAuthorize']>,
+  maxBodyBytes: number,
+  baseDir: string,
+  warnings: string[],
+): CompiledPingAuthorize {
+  if (section.tls?.rejectUnauthorized === false) {
+    warnings.push('PingAuthorize certificates are not verified (sideband.pingAuthorize.tls.rejectUnauthorized: false)');
+  }
+  if (section.requestBody.maxBytes > maxBodyBytes) {
+    warnings.push(
+      `sideband.pingAuthorize.requestBody.maxBytes is above body.maxBytes (${maxBodyBytes}): larger bodies get 413 at body.maxBytes`,
+    );
+  }
+  const largestBody = Math.max(section.requestBody.maxBytes, section.responseBody.maxBytes);
+  const client: SidebandClientOptions = {
+    endpoints: section.endpoints,
+    connectTimeoutMs: section.connectTimeoutMs,
+    requestTimeoutMs: section.timeoutMs,
+    connections: section.connections,
+    keepAliveMs: section.keepAliveMs,
+    // A reply echoes the body as a JSON string (up to 6 bytes per byte, `\u00XX`) plus headers and state.
+    maxResponseBytes: 6 * largestBody + 1024 * 1024,
+    recoveryCooldownMs: section.recoveryCooldownSeconds * 1000,
+    ...sidebandTls(section.tls, baseDir),
+  };
+  const connector: PingAuthorizeSettings = {
+    sharedSecret: section.sharedSecret,
+    sharedSecretHeader: section.sharedSecretHeader,
+    timeoutMs: section.timeoutMs,
+    failMode: section.failMode,
+    requestBody: {
+      contentTypes: compileMediaRanges(section.requestBody.contentTypes),
+      maxBytes: section.requestBody.maxBytes,
+    },
+    maxHeaders: section.maxHeaders,
+    responsePhase: section.responsePhase,
+    requestContext: section.requestContext,
+    responseBodyMaxBytes: section.responseBody.maxBytes,
+    sendAccessToken: section.sendAccessToken,
+  };
+  // Hashed, since the settings hold the shared secret.
+  const fingerprint = createHash('sha256').update(JSON.stringify(section)).digest('hex');
+  return { client, connector, fingerprint };
 }
 
 function compileAse(
@@ -209,7 +306,6 @@ function compileAse(
   baseDir: string,
   warnings: string[],
 ): CompiledAse {
-  const file = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   const tls = ase.tls;
   if (tls?.rejectUnauthorized === false)
     warnings.push('ASE certificates are not verified (sideband.ase.tls.rejectUnauthorized: false)');
@@ -228,17 +324,7 @@ function compileAse(
     ...(ase.healthCheck === undefined
       ? {}
       : { healthCheck: { path: '/ase', intervalMs: ase.healthCheck.intervalSeconds * 1000 } }),
-    ...(tls === undefined
-      ? {}
-      : {
-          tls: {
-            rejectUnauthorized: tls.rejectUnauthorized,
-            ...(tls.caFiles === undefined ? {} : { caFiles: tls.caFiles.map(file) }),
-            ...(tls.certFile === undefined ? {} : { certFile: file(tls.certFile) }),
-            ...(tls.keyFile === undefined ? {} : { keyFile: file(tls.keyFile) }),
-            ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
-          },
-        }),
+    ...sidebandTls(tls, baseDir),
   };
   const connector: AseConnectorSettings = {
     token: ase.token,

@@ -2,10 +2,36 @@ import { z } from 'zod';
 import { hasControlCharacter } from '../auth/basic/credentials';
 import { realmPattern } from '../auth/challenge';
 import { jwtAlgorithms } from '../auth/oauth/algorithms';
+import { isFieldValue } from '../http/fields';
 import { type IpBlock, parseIpBlock } from '../net/ip';
 import { type IpRange, parseIpRange } from '../net/ip-range-set';
 import { hasHashTag } from '../ratelimit/redis-store';
+import { mediaRangePattern } from '../sideband/pingauthorize/media-types';
 import { type SecretContext, secretSchema } from './secrets';
+
+/** Sideband connector names, as API `sideband` chains and `sideband.defaultChain` list them. */
+export const sidebandConnectors = ['ase', 'pingauthorize'] as const;
+
+/** Headers a PingAuthorize call sets itself, so the shared secret cannot travel in one of them. */
+const reservedCallHeaders = new Set([
+  'content-type',
+  'content-length',
+  'accept',
+  'host',
+  'connection',
+  'transfer-encoding',
+]);
+
+type UrlPart = 'pathname' | 'search' | 'hash' | 'username' | 'password';
+
+/** A part of a URL; `''` when the text is not a URL (the URL check reports that). */
+function urlPart(text: string, part: UrlPart): string {
+  try {
+    return new URL(text)[part];
+  } catch {
+    return '';
+  }
+}
 
 /** Named address sets accepted in `trustedProxies.addresses`. */
 export const proxyPresets: Readonly<Record<string, readonly string[]>> = {
@@ -188,7 +214,7 @@ export function createConfigSchema(context: SecretContext) {
     /** Rate-limit units one hit on this API costs. */
     rateLimitCost: z.number().int().min(1).max(1_000_000).default(1),
     /** Sideband connectors for this API, in the order they run; default: `sideband.defaultChain`. */
-    sideband: z.array(z.enum(['ase'])).optional(),
+    sideband: z.array(z.enum(sidebandConnectors)).optional(),
   });
 
   const headerNames = z.array(headerName).default([]);
@@ -242,6 +268,143 @@ export function createConfigSchema(context: SecretContext) {
       })
       .default({ mode: 'deny', list: [], redact: [], sendCredentials: false, maxHeaders: 100, maxBytes: 16_384 }),
   });
+
+  const pingAuthorizeEndpoint = httpUrl
+    .refine((url) => !/\/sideband(?:\/|$)/i.test(urlPart(url, 'pathname')), {
+      error:
+        'must be the base URL without "/sideband" (e.g. "https://pingauthorize:8443"); Sideguard adds /sideband/request and /sideband/response',
+    })
+    .refine((url) => (['search', 'hash', 'username', 'password'] as const).every((part) => urlPart(url, part) === ''), {
+      error: 'must not contain credentials, a query or a fragment',
+    });
+  const mediaRange = z
+    .string()
+    .transform((range) => range.trim().toLowerCase())
+    .refine((range) => mediaRangePattern.test(range), {
+      error: 'must be a media type such as "application/json", "text/*" or "application/*+json"',
+    });
+  const oneMiB = 1024 * 1024;
+  const bodyBytes = z
+    .number()
+    .int()
+    .min(1)
+    .max(64 * oneMiB)
+    .default(oneMiB);
+
+  const pingAuthorize = z.strictObject({
+    /** Base URLs, primary first, without `/sideband`: `https://pingauthorize-1:8443`. */
+    endpoints: z.array(pingAuthorizeEndpoint).min(1, { error: 'list at least one PingAuthorize endpoint' }),
+    /** The shared secret the server accepts (PingAuthorize "Sideband API Shared Secrets", PingOne gateway credential). */
+    sharedSecret: secret,
+    /** Header carrying the secret; must match the server's `shared-secret-header-name`. */
+    sharedSecretHeader: headerName
+      .refine((header) => !reservedCallHeaders.has(header), { error: 'must not be a header the call itself uses' })
+      .prefault('CLIENT-TOKEN'),
+    /** Time for one sideband call, retry included. */
+    timeoutMs: z.number().int().min(1).max(60_000).default(10_000),
+    /** TCP + TLS connect time; kept below timeoutMs so a dead primary leaves time to try the next endpoint. */
+    connectTimeoutMs: z.number().int().min(1).max(60_000).default(2_000),
+    /** How long idle connections stay open. */
+    keepAliveMs: z.number().int().min(1).max(600_000).default(60_000),
+    /** Keep-alive connections per endpoint. */
+    connections: z.number().int().min(1).max(1024).default(64),
+    tls: tls.optional(),
+    /** After the primary failed, traffic returns to it after this long. */
+    recoveryCooldownSeconds: z.number().int().min(1).max(3600).default(30),
+    /** Engine unreachable, 5xx or unusable reply: `closed` answers 502, `open` lets the request or response through. */
+    failMode: z.enum(['open', 'closed']).default('closed'),
+    requestBody: z
+      .strictObject({
+        /** Bodies of these media types are sent to the engine; others are forwarded without it seeing them. */
+        contentTypes: z
+          .array(mediaRange)
+          .default(['application/json', 'application/*+json', 'application/x-www-form-urlencoded', 'text/*']),
+        /** Larger bodies of those types get 413; they are never sent cut short. */
+        maxBytes: bodyBytes,
+      })
+      .prefault({}),
+    /** Most request header lines; requests with more get 431 (headers are never cut short). */
+    maxHeaders: z.number().int().min(1).max(10_000).default(200),
+    /** Send responses to `/sideband/response`, whose reply replaces them. */
+    responsePhase: z.boolean().default(true),
+    /**
+     * What the response phase sends about the request: the engine's `state`, the original `request`
+     * payload, or `none`; `auto` sends `state` when the engine gave one, else `request`.
+     */
+    requestContext: z.enum(['auto', 'state', 'request', 'none']).default('auto'),
+    responseBody: z
+      .strictObject({
+        /** Larger responses are not sent: 502 when failMode is closed, else passed on unjudged. */
+        maxBytes: bodyBytes,
+      })
+      .prefault({}),
+    /** Send the validated OAuth token's claims as `access_token` (External API Gateway token validator). */
+    sendAccessToken: z.boolean().default(false),
+  });
+
+  const headerValue = z
+    .string()
+    .max(8192)
+    .refine(isFieldValue, { error: 'must be a valid header value (no control characters, Latin-1 only)' });
+  const rule = z
+    .strictObject({
+      /** Unique name, used in logs and to find the rule again in a response phase. */
+      name,
+      /** When the rule applies; every condition given must hold. No conditions: every matched request. */
+      match: z
+        .strictObject({
+          /** API names; default: every API. */
+          apis: z.array(name).min(1).optional(),
+          /** Methods, upper case. */
+          methods: z
+            .array(z.string().regex(/^[A-Z]+$/, { error: 'must be an upper-case HTTP method' }))
+            .min(1)
+            .optional(),
+          /** Path pattern: `*` matches one segment, `**` any number; compared like base paths. */
+          path: z
+            .string()
+            .refine((pattern) => pattern.startsWith('/'), { error: 'must start with "/"' })
+            .optional(),
+          /** Header conditions: a value (any of the header's values equals it), `true` present, `false` absent. */
+          headers: z.record(headerName, z.union([z.string(), z.boolean()])).optional(),
+          /** Token claims (OAuth profiles): equal to the value or, for lists and scope strings, containing it. */
+          claims: z.record(z.string().min(1), z.union([z.string(), z.number(), z.boolean()])).optional(),
+          /** Names of the profiles that admitted the request. */
+          profiles: z.array(name).min(1).optional(),
+        })
+        .default({}),
+      /** Answer the request with this response; it never reaches the app. */
+      deny: z
+        .strictObject({
+          status: z.number().int().min(400).max(599).default(403),
+          /** A string, or a value sent as JSON. Default: `{"error":"rule-denied","message":"Access denied."}`. */
+          body: z.unknown().optional(),
+          headers: z.record(headerName, headerValue).default({}),
+        })
+        .optional(),
+      /** Change the request before the app sees it. */
+      request: z
+        .strictObject({
+          /**
+           * Set headers (replacing any the client sent). Values may use `{identity}`, `{principal}`,
+           * `{profile}`, `{api}`, `{clientIp}`, `{exchangeId}` and `{claim:NAME}`; a header whose
+           * variable has no value is removed instead.
+           */
+          setHeaders: z.record(headerName, headerValue).default({}),
+          removeHeaders: z.array(headerName).default([]),
+        })
+        .optional(),
+      /** Change the response before the client sees it. */
+      response: z
+        .strictObject({
+          /** JSON paths removed from JSON response bodies: `$.a.b`, `$.items[*].ssn`, `$..password`. */
+          removeFields: z.array(z.string().min(1)).min(1),
+        })
+        .optional(),
+    })
+    .refine((r) => (r.deny === undefined) !== (r.request === undefined && r.response === undefined), {
+      error: 'give either "deny", or "request" and/or "response"',
+    });
 
   return z.strictObject({
     /** Environments (e.g. development, production), each with its own named security profiles. */
@@ -340,8 +503,10 @@ export function createConfigSchema(context: SecretContext) {
       .strictObject({
         /** PingIntelligence ASE (AI threat detection). */
         ase: ase.optional(),
+        /** PingAuthorize / PingOne Authorize Sideband API (policy decisions that may rewrite requests and responses). */
+        pingAuthorize: pingAuthorize.optional(),
         /** Connectors for APIs that name none; default: every configured connector. */
-        defaultChain: z.array(z.enum(['ase'])).optional(),
+        defaultChain: z.array(z.enum(sidebandConnectors)).optional(),
       })
       .default({}),
     /** Proxies whose forwarding headers are believed. Nobody is trusted by default. */
@@ -362,8 +527,20 @@ export function createConfigSchema(context: SecretContext) {
           .positive()
           .max(64 * 1024 * 1024)
           .default(1024 * 1024),
+        /** Most response-body bytes held for response rules; a longer response gets 502 instead. */
+        maxResponseBytes: z
+          .number()
+          .int()
+          .positive()
+          .max(64 * 1024 * 1024)
+          .default(1024 * 1024),
       })
-      .default({ maxBytes: 1024 * 1024 }),
+      .default({ maxBytes: 1024 * 1024, maxResponseBytes: 1024 * 1024 }),
+    /**
+     * Declarative policies, in order: the first matching `deny` answers; every matching `request` rule
+     * changes the request; every matching `response` rule changes the response.
+     */
+    rules: z.array(rule).default([]),
     /** When a stage fails unexpectedly: `closed` answers 500, `open` lets the request through. */
     onError: z.enum(['closed', 'open']).default('closed'),
   });

@@ -1,5 +1,6 @@
 import type { Exchange } from '../guard/exchange';
 import type { GatewayRequest } from '../http/gateway-request';
+import type { ReplacementResponse } from '../http/gateway-response';
 import type { HeaderList } from '../http/headers';
 
 /** Why a request was let through. */
@@ -23,6 +24,10 @@ export type RespondReason =
   | 'ambiguous-host'
   /** Body longer than the configured limit. */
   | 'body-too-large'
+  /** More header lines than a policy engine accepts (431); they are never cut short. */
+  | 'request-headers-too-large'
+  /** A body a policy engine must read is content-encoded (415): the engine could not read it. */
+  | 'body-encoding-unsupported'
   /** The API requires TLS and the request came over plain HTTP: redirected (308) to https. */
   | 'https-redirect'
   /** The API requires TLS and the request came over plain HTTP: refused (403). */
@@ -41,8 +46,12 @@ export type RespondReason =
   | 'rate-limited'
   /** The rate-limit store is down and the guard fails closed (503). */
   | 'rate-limit-unavailable'
-  /** A policy engine blocked the request (ASE 403). */
+  /** A configured rule denied the request. */
+  | 'rule-denied'
+  /** A policy engine blocked the request (ASE 403, a PingAuthorize deny with its own status). */
   | 'sideband-blocked'
+  /** A policy engine refused the call itself: request too large (413) or rate limited (429), passed on. */
+  | 'sideband-rejected'
   /** A policy engine could not be asked, or answered an error, and the guard fails closed (502/503). */
   | 'sideband-unavailable'
   /** A stage failed and the guard is configured to fail closed. */
@@ -68,6 +77,23 @@ export interface ContinueDecision {
    * client waits for). Implies `observeResponse`.
    */
   readonly holdResponse: boolean;
+  /**
+   * Set when a response step reads the body and may replace the whole response (PingAuthorize's
+   * response phase, response rules): adapters then hold the response, capture its body into
+   * `GatewayResponse.body` and send whatever `guard.handleResponse` returns. Implies `holdResponse`.
+   */
+  readonly captureResponse: ResponseCapture | undefined;
+}
+
+/** How an adapter captures a response whose body a response step reads. */
+export interface ResponseCapture {
+  /** Most body bytes captured. */
+  readonly maxBytes: number;
+  /**
+   * What to send instead of a response whose body passes `maxBytes` (fail closed), then report the
+   * exchange with `bodyOverflow: true`. `undefined`: send the response unchanged and unheld (fail open).
+   */
+  readonly onOverflow: ReplacementResponse | undefined;
 }
 
 /** Answer the client directly with this response; the app never sees the request. */
@@ -110,4 +136,19 @@ export function jsonErrorResponse(
     headers: [['content-type', 'application/json; charset=utf-8'], ...headers],
     body: JSON.stringify({ error: reason, message }),
   };
+}
+
+/**
+ * Combines what two response steps need captured: the smaller limit, and a fail-closed answer when
+ * either wants one (a step that must see every response cannot be skipped for another's sake).
+ * @param a - one step's capture, or none
+ * @param b - the other's, or none
+ */
+export function mergeResponseCapture(
+  a: ResponseCapture | undefined,
+  b: ResponseCapture | undefined,
+): ResponseCapture | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return { maxBytes: Math.min(a.maxBytes, b.maxBytes), onOverflow: a.onOverflow ?? b.onOverflow };
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { BruteForceTracker } from '../auth/brute-force';
 import type { CompiledConfig } from '../config/compile';
+import { sidebandConnectors } from '../config/schema';
 import { ConfigError } from '../errors/config-error';
 import { MemoryStore } from '../ratelimit/memory-store';
 import { RateLimiter } from '../ratelimit/rate-limiter';
@@ -8,6 +9,7 @@ import type { RedisClientLike } from '../ratelimit/redis-client';
 import { createRedisStore } from '../ratelimit/redis-store';
 import { AseConnector } from '../sideband/ase/ase-connector';
 import { SidebandClient } from '../sideband/http/index';
+import { PingAuthorizeConnector } from '../sideband/pingauthorize/pingauthorize-connector';
 import type { CauseLogger, Logger } from '../telemetry/logger';
 import type { GuardRuntime } from './guard-runtime';
 
@@ -52,10 +54,11 @@ export function buildRuntime(
   const rateLimiter = sameStore ? previous.runtime.rateLimiter : createLimiter(config, services);
   const hashKey = previous?.runtime.hashKey ?? randomBytes(32);
   const ase = aseFor(config, previous, services, hashKey);
+  const pingauthorize = pingAuthorizeFor(config, previous, services);
   return {
     bruteForce,
     rateLimiter,
-    sideband: { ase },
+    sideband: { ase, pingauthorize },
     hashKey,
     failures: services.failures,
     wallClock: services.wallClock,
@@ -88,6 +91,19 @@ function aseFor(
   return new AseConnector(client, connector, services.failures);
 }
 
+function pingAuthorizeFor(
+  config: CompiledConfig,
+  previous: { readonly runtime: GuardRuntime; readonly config: CompiledConfig } | undefined,
+  services: RuntimeServices,
+): PingAuthorizeConnector | undefined {
+  const settings = config.sideband.pingauthorize;
+  if (settings === undefined) return undefined;
+  const old = previous?.runtime.sideband.pingauthorize;
+  if (old !== undefined && previous?.config.sideband.pingauthorize?.fingerprint === settings.fingerprint) return old;
+  const client = new SidebandClient({ ...settings.client, logger: services.logger });
+  return new PingAuthorizeConnector(client, settings.connector, services.failures);
+}
+
 /**
  * Closes what a replaced runtime used and the new one does not. Called only once the new runtime is
  * in force, so a reload that fails leaves the old connections alone.
@@ -95,9 +111,11 @@ function aseFor(
  * @param current - the runtime now in force
  */
 export function retireRuntime(old: GuardRuntime, current: GuardRuntime): void {
-  const ase = old.sideband.ase;
-  if (ase !== undefined && ase !== current.sideband.ase) {
-    setTimeout(() => void ase.client.close(), retireAfterMs).unref();
+  for (const name of sidebandConnectors) {
+    const connector = old.sideband[name];
+    if (connector !== undefined && connector !== current.sideband[name]) {
+      setTimeout(() => void connector.client.close(), retireAfterMs).unref();
+    }
   }
 }
 

@@ -1,25 +1,30 @@
 import { type CompiledConfig, compileConfig } from '../config/compile';
 import { configDirOf } from '../config/load-config';
 import type { SideguardConfigInput } from '../config/schema';
-import type { ContinueReason, RequestDecision, StageResponse } from '../decision/request-decision';
-import { jsonErrorResponse } from '../decision/request-decision';
+import type { ContinueReason, RequestDecision, ResponseCapture, StageResponse } from '../decision/request-decision';
+import { jsonErrorResponse, mergeResponseCapture } from '../decision/request-decision';
 import { BodyTooLargeError } from '../errors/body-errors';
 import { ConfigError } from '../errors/config-error';
 import { isSideguardError } from '../errors/sideguard-error';
 import { createGatewayRequest, type GatewayRequestInit } from '../http/gateway-request';
-import type { GatewayResponse } from '../http/gateway-response';
+import type { GatewayResponse, ReplacementResponse } from '../http/gateway-response';
 import { authStage } from '../pipeline/auth-stage';
 import { ipRangeStage } from '../pipeline/ip-stage';
 import { rateLimitStage } from '../pipeline/rate-limit-stage';
 import { routeStage } from '../pipeline/route-stage';
+import { rulesStage } from '../pipeline/rules-stage';
 import { sidebandStage } from '../pipeline/sideband-stage';
 import { sslStage } from '../pipeline/ssl-stage';
 import { passThrough, type RequestStage } from '../pipeline/stage';
 import type { RedisClientLike } from '../ratelimit/redis-client';
+import { applyResponseRules, uncheckedResponse } from '../rules/apply-response-rules';
+import { ruleMatches } from '../rules/match-rule';
+import { pingAuthorizeCapture, pingAuthorizeResponse } from '../sideband/pingauthorize/response-phase';
 import type { AuditSink } from '../telemetry/audit';
 import { CauseLogger, type Logger, stderrLogger } from '../telemetry/logger';
 import { buildRuntime, retireRuntime } from './build-runtime';
 import { type ApiInfo, type Exchange, ExchangeState } from './exchange';
+import { type ExchangeSnapshot, restoreExchange, snapshotExchange } from './exchange-snapshot';
 import type { GuardRuntime } from './guard-runtime';
 
 /** Services the guard uses; all optional. */
@@ -52,11 +57,33 @@ export interface Guard {
   handleRequest(init: GatewayRequestInit): Promise<RequestDecision>;
   /**
    * Finishes an exchange the app or upstream answered: runs the response steps and records the audit
-   * event. Returns the response to send. Never rejects.
+   * event. Resolves to the response to send: the same object when nothing changed, or a
+   * `ReplacementResponse` (status, headers, whole body) that adapters send instead — only for
+   * decisions with `captureResponse`. Never rejects.
    * @param exchange - from the `continue` decision
    * @param response - what the app or upstream produced
    */
-  handleResponse(exchange: Exchange, response: GatewayResponse): Promise<GatewayResponse>;
+  handleResponse(exchange: Exchange, response: GatewayResponse): Promise<GatewayResponse | ReplacementResponse>;
+  /**
+   * Captures an exchange that was let through so another process step can finish it later (the
+   * Sideband API server's `state`). JSON-safe, without secrets, headers or body; `undefined` when the
+   * request matched no API. Seal it before it leaves the process: restoring trusts it.
+   * @param exchange - from a `continue` decision
+   */
+  snapshot(exchange: Exchange): ExchangeSnapshot | undefined;
+  /**
+   * Rebuilds an exchange from {@link Guard.snapshot} for `handleResponse`, against the config in
+   * force. `undefined` when that config no longer has the API, profile or rules the snapshot names.
+   * @param snapshot - a snapshot the caller has verified
+   */
+  restore(snapshot: ExchangeSnapshot): Exchange | undefined;
+  /**
+   * An exchange for a response whose request phase is not known here (a Sideband API response phase
+   * without `state`): routing and response rules whose conditions the request alone can answer. No
+   * authentication, counting or audit. `undefined` when no API matches.
+   * @param init - the request as far as it is known
+   */
+  exchangeFor(init: GatewayRequestInit): Exchange | undefined;
   /**
    * Validates a new configuration and swaps it in atomically; exchanges already under way finish on
    * the old one. An invalid configuration leaves the current one in force.
@@ -72,7 +99,15 @@ export interface Guard {
   close(): Promise<void>;
 }
 
-const stages: readonly RequestStage[] = [routeStage, sslStage, authStage, ipRangeStage, rateLimitStage, sidebandStage];
+const stages: readonly RequestStage[] = [
+  routeStage,
+  sslStage,
+  authStage,
+  ipRangeStage,
+  rulesStage,
+  rateLimitStage,
+  sidebandStage,
+];
 
 /**
  * Creates a guard. The configuration is validated and compiled here, once.
@@ -127,7 +162,7 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
   /** Audit needs every matched exchange's response; connectors need it when they have a response phase. */
   function wantsResponse(exchange: ExchangeState): boolean {
     if (exchange.route === undefined) return false;
-    if (onAudit !== undefined) return true;
+    if (onAudit !== undefined || exchange.responseRules.length > 0) return true;
     return exchange.route.sideband.some((name) => exchange.runtime.sideband[name]?.reportsResponses === true);
   }
 
@@ -167,7 +202,9 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
       responseHeaders: exchange.responseHeaders,
       observeResponse: wantsResponse(exchange),
       holdResponse:
-        exchange.route?.sideband.some((name) => exchange.runtime.sideband[name]?.holdsResponses === true) ?? false,
+        exchange.responseRules.length > 0 ||
+        (exchange.route?.sideband.some((name) => exchange.runtime.sideband[name]?.holdsResponses === true) ?? false),
+      captureResponse: mergeResponseCapture(rulesCapture(exchange), pingAuthorizeCapture(exchange)),
     };
   }
 
@@ -204,17 +241,30 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     },
     async handleResponse(exchange, response) {
       if (exchange instanceof ExchangeState) {
-        const held: Promise<void>[] = [];
-        for (const name of exchange.route?.sideband ?? []) {
-          const connector = exchange.runtime.sideband[name];
-          if (connector === undefined) continue;
-          const reported = connector.reportResponse(exchange, response);
-          if (connector.holdsResponses) held.push(reported);
+        // PingAuthorize judges the response first; ASE and the rules see what it decided.
+        const judged = await pingAuthorizeResponse(exchange, response);
+        const ase = exchange.route?.sideband.includes('ase') === true ? exchange.runtime.sideband.ase : undefined;
+        if (ase !== undefined) {
+          const reported = ase.reportResponse(exchange, judged);
+          if (ase.holdsResponses) await reported;
         }
-        audit(exchange, 'continue', exchange.continueReason, response.status, response.bodyBytes);
-        await Promise.all(held);
+        const final = finishWithRules(exchange, judged, failures);
+        audit(exchange, 'continue', exchange.continueReason, final.status, finalBytes(response, final));
+        return final;
       }
       return response;
+    },
+    snapshot(exchange) {
+      return exchange instanceof ExchangeState ? snapshotExchange(exchange) : undefined;
+    },
+    restore(snapshot) {
+      return restoreExchange(snapshot, current, runtime, now());
+    },
+    exchangeFor(init) {
+      const exchange = new ExchangeState(createGatewayRequest(init, current.read), current, runtime, now());
+      if (routeStage.run(exchange) !== undefined || exchange.route === undefined) return undefined;
+      exchange.responseRules = current.rules.response.filter((rule) => ruleMatches(rule, exchange));
+      return exchange;
     },
     reload(next) {
       try {
@@ -237,13 +287,38 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
       return current.apis.map((api) => api.info);
     },
     async close() {
-      await runtime.sideband.ase?.client.close();
+      const { ase, pingauthorize } = runtime.sideband;
+      await Promise.all([ase?.client.close(), pingauthorize?.client.close()]);
     },
     status() {
       const limiter = runtime.rateLimiter;
       return { rateLimitStore: { kind: limiter.store.kind, degraded: limiter.degraded } };
     },
   };
+}
+
+/** Response rules; an unexpected failure refuses the response rather than rejecting into the adapter. */
+function finishWithRules(
+  exchange: ExchangeState,
+  response: GatewayResponse,
+  failures: CauseLogger,
+): GatewayResponse | ReplacementResponse {
+  try {
+    return applyResponseRules(exchange, response);
+  } catch (error) {
+    failures.error('rules:response:unexpected', { err: describe(error) }, 'Response rules failed; answered 502');
+    return uncheckedResponse();
+  }
+}
+
+/** Response rules read the body and may rewrite it; one too large to check is refused, not leaked. */
+function rulesCapture(exchange: ExchangeState): ResponseCapture | undefined {
+  if (exchange.responseRules.length === 0) return undefined;
+  return { maxBytes: exchange.config.maxResponseBytes, onOverflow: uncheckedResponse() };
+}
+
+function finalBytes(response: GatewayResponse, final: GatewayResponse | ReplacementResponse): number | undefined {
+  return final === response ? response.bodyBytes : (final.body?.byteLength ?? response.bodyBytes);
 }
 
 function describe(error: unknown): Record<string, unknown> {
@@ -280,6 +355,7 @@ function lastResort(init: GatewayRequestInit, config: CompiledConfig, runtime: G
       responseHeaders: [],
       observeResponse: false,
       holdResponse: false,
+      captureResponse: undefined,
     };
   }
   const { status, headers = [], body = '' } = jsonErrorResponse(500, 'error', 'The request could not be checked.');

@@ -4,6 +4,8 @@ import type { ContinueReason } from '../decision/request-decision';
 import type { GatewayRequest } from '../http/gateway-request';
 import type { HeaderEntry } from '../http/headers';
 import type { CompiledProfile } from '../profiles/compiled-profile';
+import type { CompiledRule } from '../rules/compiled-rule';
+import type { PingAuthorizeContext } from '../sideband/pingauthorize/payloads';
 import type { GuardRuntime } from './guard-runtime';
 
 /**
@@ -53,6 +55,15 @@ export class ExchangeState implements Exchange {
   principal: string | undefined;
   /** The OAuth client the token was issued to (`client_id` or `azp`), for sideband `user_info`. */
   clientId: string | undefined;
+  /** The validated token's claims (OAuth profiles), for rules and sideband engines. */
+  claims: Readonly<Record<string, unknown>> | undefined;
+  /** Response rules this request matched; applied when the response comes. */
+  responseRules: readonly CompiledRule[] = [];
+  /**
+   * What PingAuthorize's response phase sends back about this request (the engine's `state`, or the
+   * request payload). Kept here, per exchange, so concurrent exchanges can never swap it.
+   */
+  pingAuthorize: PingAuthorizeContext | undefined;
   /** Guard-wide services the stages use (counters, clock, failure log). */
   readonly runtime: GuardRuntime;
   /** Headers stages want on the eventual response (rate-limit state). */
@@ -63,7 +74,11 @@ export class ExchangeState implements Exchange {
   continueReason: ContinueReason = 'allowed';
   #id: string | undefined;
 
-  constructor(request: GatewayRequest, config: CompiledConfig, runtime: GuardRuntime, startedAt: number) {
+  /**
+   * @param id - an id carried over from an earlier phase of the same exchange (a restored snapshot)
+   */
+  constructor(request: GatewayRequest, config: CompiledConfig, runtime: GuardRuntime, startedAt: number, id?: string) {
+    this.#id = id;
     this.runtime = runtime;
     this.original = request;
     this.request = request;

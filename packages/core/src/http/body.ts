@@ -13,6 +13,11 @@ export interface BodyReader {
   /** Whether a read has started; after that the source stream belongs to this reader. */
   readonly started: boolean;
   /**
+   * The whole body once a read has finished, else `undefined`. Adapters replay it to the app when the
+   * core consumed the stream (`started`), since the framework can no longer read it from the socket.
+   */
+  readonly bytes: Uint8Array | undefined;
+  /**
    * Reads the whole body.
    * @throws BodyTooLargeError when it is longer than the limit; BodyReadError when the stream fails
    */
@@ -36,12 +41,39 @@ export function createBodyReader(
   return new LazyBody(source, declaredLength, maxBytes);
 }
 
+/**
+ * A body whose bytes are already known (a body a sideband engine rewrote, or one from a sideband
+ * payload). It counts as read, so adapters replay it.
+ * @param bytes - the whole body
+ */
+export function createBufferedBody(bytes: Uint8Array): BodyReader {
+  return new BufferedBody(bytes);
+}
+
+class BufferedBody implements BodyReader {
+  readonly declaredLength: number;
+  readonly started = true;
+  readonly bytes: Uint8Array;
+  readonly #read: Promise<Uint8Array>;
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.declaredLength = bytes.byteLength;
+    this.#read = Promise.resolve(bytes);
+  }
+
+  read(): Promise<Uint8Array> {
+    return this.#read;
+  }
+}
+
 // A class rather than an object literal with a getter: one is made per request, and literal getters are slow.
 class LazyBody implements BodyReader {
   readonly declaredLength: number | undefined;
   readonly #source: BodySource | undefined;
   readonly #maxBytes: number;
   #pending: Promise<Uint8Array> | undefined;
+  bytes: Uint8Array | undefined;
 
   constructor(source: BodySource | undefined, declaredLength: number | undefined, maxBytes: number) {
     this.#source = source;
@@ -54,8 +86,12 @@ class LazyBody implements BodyReader {
   }
 
   read(): Promise<Uint8Array> {
-    this.#pending ??=
-      this.#source === undefined ? Promise.resolve(empty) : collect(this.#source, this.declaredLength, this.#maxBytes);
+    this.#pending ??= (
+      this.#source === undefined ? Promise.resolve(empty) : collect(this.#source, this.declaredLength, this.#maxBytes)
+    ).then((bytes) => {
+      this.bytes = bytes;
+      return bytes;
+    });
     return this.#pending;
   }
 }

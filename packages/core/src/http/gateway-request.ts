@@ -1,6 +1,6 @@
 import type { TrustedProxies } from '../net/client-resolver';
 import { resolveClient } from '../net/client-resolver';
-import { type BodyReader, type BodySource, createBodyReader } from './body';
+import { type BodyReader, type BodySource, createBodyReader, createBufferedBody } from './body';
 import { type HeaderList, headerValue, headerValues } from './headers';
 import { hostnameOf, parseTarget } from './target';
 
@@ -25,6 +25,8 @@ export interface GatewayRequestInit {
   readonly encrypted: boolean;
   /** Starts reading the body; omit for requests that cannot have one. */
   readonly body?: BodySource | undefined;
+  /** DER of the leaf certificate the client presented over TLS, when it presented one. */
+  readonly clientCertificate?: Uint8Array | undefined;
 }
 
 /**
@@ -60,6 +62,8 @@ export interface GatewayRequest {
   readonly clientIp: string;
   /** The body, read lazily and within the configured limit. */
   readonly body: BodyReader;
+  /** DER of the client's TLS certificate (leaf), when it presented one. */
+  readonly clientCertificate: Uint8Array | undefined;
 }
 
 /** Settings that shape how a request is read. */
@@ -102,6 +106,7 @@ export function createGatewayRequest(init: GatewayRequestInit, options: RequestR
     remotePort: init.remotePort ?? 0,
     clientIp: client.clientIp,
     body: createBodyReader(init.body, declaredLength, options.maxBodyBytes),
+    clientCertificate: init.clientCertificate,
   };
 }
 
@@ -110,6 +115,8 @@ export interface RequestChanges {
   readonly method?: string;
   readonly url?: string;
   readonly headers?: HeaderList;
+  /** A new body; the request then carries it buffered, and adapters replay it to the app. */
+  readonly body?: Uint8Array;
 }
 
 /**
@@ -123,6 +130,7 @@ export function withRequestChanges(request: GatewayRequest, changes: RequestChan
     ...request,
     method: changes.method ?? request.method,
     headers: changes.headers ?? request.headers,
+    body: changes.body === undefined ? request.body : createBufferedBody(changes.body),
     ...(target === undefined ? {} : { url: target.url, path: target.path, query: target.query }),
   };
 }

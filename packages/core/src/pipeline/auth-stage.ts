@@ -82,16 +82,34 @@ async function authenticateBasic(exchange: ExchangeState, api: CompiledApi, auth
       ['retry-after', String(Math.ceil(lockedFor / 1000))],
     ]);
   }
+  // The same header already being verified: share that verification. A burst of parallel requests
+  // on a cold cache is one login, not many attempts that would count towards a lockout.
+  const pending = config.basicInFlight.get(cacheKey);
+  if (pending !== undefined) {
+    const shared = await pending;
+    const profile = shared === undefined ? undefined : auth.profiles[shared.profileIndex];
+    if (shared === undefined || profile === undefined) return unauthenticatedBasic(auth);
+    return admit(exchange, profile, shared.username);
+  }
   // Count the attempt before the (slow) verification, so concurrent guesses cannot all slip in
   // before the first failure is recorded; a success takes the attempt back.
   runtime.bruteForce?.recordFailure([userKey, ipKey], now);
-  const match = await auth.verifier.verify(credentials);
+  const verification = auth.verifier.verify(credentials);
+  if (config.basicInFlight.size < maxSharedVerifications) {
+    config.basicInFlight.set(cacheKey, verification);
+    const forget = () => config.basicInFlight.delete(cacheKey);
+    verification.then(forget, forget);
+  }
+  const match = await verification;
   const profile = match === undefined ? undefined : auth.profiles[match.profileIndex];
   if (match === undefined || profile === undefined) return unauthenticatedBasic(auth);
   runtime.bruteForce?.recordSuccess(userKey, ipKey, now);
   config.basicCache.set(cacheKey, { profile, username: match.username }, now + config.basicCacheTtlMs);
   return admit(exchange, profile, match.username);
 }
+
+/** Most distinct Basic verifications shared at once; beyond it each runs alone (bounded memory). */
+const maxSharedVerifications = 10_000;
 
 type OAuthAuth = Extract<CompiledApi['auth'], { kind: 'oauth2' }>;
 
@@ -119,6 +137,7 @@ async function authenticateBearer(exchange: ExchangeState, auth: OAuthAuth): Pro
   const result = await profile.validator.validate(token);
   if (result.ok) {
     const { claims } = result.principal;
+    exchange.claims = claims;
     const client = claims.client_id ?? claims.azp;
     if (typeof client === 'string') exchange.clientId = client;
     const claim = claims[profile.identityClaim];

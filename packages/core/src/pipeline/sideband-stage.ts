@@ -1,9 +1,11 @@
+import type { SidebandConnectorName } from '../config/compile';
+import type { SidebandConnector } from '../sideband/sideband-connector';
 import type { RequestStage, StageResult } from './stage';
 
 /**
  * Step 6: the API's sideband connectors in their configured order (chaining); the first that answers
- * for the client ends the pipeline. Each connector applies its own fail mode, so this never throws
- * for a connector's sake.
+ * for the client ends the pipeline, and one may replace the request the next one sees (PingAuthorize).
+ * Each connector applies its own fail mode, so this never throws for a connector's sake.
  */
 export const sidebandStage: RequestStage = {
   name: 'sideband',
@@ -14,9 +16,12 @@ export const sidebandStage: RequestStage = {
   },
 };
 
-async function runChain(exchange: Parameters<RequestStage['run']>[0], chain: readonly 'ase'[]): Promise<StageResult> {
+async function runChain(
+  exchange: Parameters<RequestStage['run']>[0],
+  chain: readonly SidebandConnectorName[],
+): Promise<StageResult> {
   for (const name of chain) {
-    const connector = exchange.runtime.sideband[name];
+    const connector: SidebandConnector | undefined = exchange.runtime.sideband[name];
     if (connector === undefined) continue;
     const answer = await connector.checkRequest(exchange);
     if (answer !== undefined) return answer;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { stopped } from '../cli/stopped';
 import { isRecord } from './options';
 import { startAseEmulator } from './server';
 import type { AseEmulatorOptions } from './types';
@@ -115,22 +116,4 @@ async function readConfig(file: string): Promise<Pick<AseEmulatorOptions, 'apis'
   if (value.apis !== undefined) config.apis = value.apis as AseEmulatorOptions['apis'];
   if (value.denyLists !== undefined) config.denyLists = value.denyLists as AseEmulatorOptions['denyLists'];
   return config;
-}
-
-/** Resolves when the signal aborts or, without one, on the first SIGINT or SIGTERM. */
-function stopped(signal: AbortSignal | undefined): Promise<void> {
-  if (signal !== undefined) {
-    return signal.aborted
-      ? Promise.resolve()
-      : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-  }
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

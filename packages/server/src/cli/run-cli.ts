@@ -8,6 +8,9 @@ import {
   validateConfig,
 } from '@sideguard/core';
 import { aseEmulatorCommand } from '../ase-emulator/cli-command';
+import { sidebandApiCommand } from '../sideband-api/cli-command';
+import { secretsCommand } from '../sideband-api/secrets-command';
+import { readStdin } from './read-stdin';
 
 /** Where the CLI reads and writes; injectable so it can be run and tested in-process. */
 export interface CliIo {
@@ -15,7 +18,10 @@ export interface CliIo {
   err(line: string): void;
   /** Reads all of standard input (for secrets, which must not appear in arguments). */
   readInput?(): Promise<string>;
-  /** Stops long-running commands (`ase-emulator`) when aborted; without it they stop on SIGINT or SIGTERM. */
+  /**
+   * Stops long-running commands (`ase-emulator`, `sideband-api`) when aborted; without it they stop on
+   * SIGINT or SIGTERM.
+   */
   signal?: AbortSignal;
 }
 
@@ -30,6 +36,16 @@ Commands:
                [--tls-cert F --tls-key F] [--no-keepalive]
                                     run a PingIntelligence ASE sideband emulator until SIGINT/SIGTERM
                                     (token also from ASE_TOKEN; config: { "apis", "denyLists" })
+  sideband-api --config server.json [--host H] [--port N]
+                                    serve the PingAuthorize-compatible Sideband API until SIGINT/SIGTERM;
+                                    reloads when server.json or its guard config changes, or on SIGHUP
+  secrets create <name> --config server.json [--generate]
+                                    store a new shared secret's hash (value from standard input, or
+                                    generated and printed once); not in use until added
+  secrets add|remove|delete <name> --config server.json
+                                    put a secret in use, take it out of use, delete one not in use
+  secrets list --config server.json [--json]
+                                    names, whether in use, creation dates (never values)
   help                              show this text`;
 
 /**
@@ -50,6 +66,10 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
       return hashPasswordCommand(rest, io);
     case 'ase-emulator':
       return aseEmulatorCommand(rest, io);
+    case 'sideband-api':
+      return sidebandApiCommand(rest, io);
+    case 'secrets':
+      return secretsCommand(rest, { out: io.out, err: io.err, readInput: io.readInput ?? readStdin });
     case 'help':
     case '--help':
     case '-h':
@@ -106,10 +126,4 @@ async function hashPasswordCommand(args: readonly string[], io: CliIo): Promise<
     io.err(error instanceof RangeError ? error.message : String(error));
     return 2;
   }
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

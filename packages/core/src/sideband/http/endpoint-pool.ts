@@ -32,6 +32,8 @@ export interface EndpointPoolOptions {
   maxResponseBytes: number;
   /** TLS settings, used for `https:` endpoints. */
   tls: ResolvedTls;
+  /** Idle time of a kept-alive connection in ms (also caps the endpoint's hint); `undefined`: undici's default. */
+  keepAliveMs?: number | undefined;
 }
 
 /** One request on the wire; `path` already includes the endpoint's base path. */
@@ -92,6 +94,9 @@ export class EndpointPool {
     this.#pool = new Pool(address.origin, {
       connections: options.connections,
       pipelining: 1,
+      ...(options.keepAliveMs === undefined
+        ? {}
+        : { keepAliveTimeout: options.keepAliveMs, keepAliveMaxTimeout: options.keepAliveMs }),
       // Backstops only, to free a connection whose attempt already gave up: the per-attempt timer in
       // `attempt` is the real bound. At 1 s or more undici uses its coarse shared timers instead of a
       // native timer per request, which is most of the cost of a short timeout.

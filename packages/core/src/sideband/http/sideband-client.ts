@@ -17,6 +17,11 @@ export interface SidebandClientOptions {
   requestTimeoutMs?: number;
   /** Keep-alive connections per endpoint. Default 16. */
   connections?: number;
+  /**
+   * How long an idle connection stays open, in ms; a shorter `Keep-Alive: timeout` from the endpoint
+   * wins. Default: undici's (4 s).
+   */
+  keepAliveMs?: number;
   /** Largest accepted reply body in bytes; a larger reply fails the attempt. Default 64 KiB. */
   maxResponseBytes?: number;
   /**
@@ -147,6 +152,8 @@ export class SidebandClient {
       min: 1,
     });
     const connections = number(options.connections ?? DEFAULTS.connections, 'connections', { min: 1, integer: true });
+    const keepAliveMs =
+      options.keepAliveMs === undefined ? undefined : number(options.keepAliveMs, 'keepAliveMs', { min: 1 });
     const maxResponseBytes = number(options.maxResponseBytes ?? DEFAULTS.maxResponseBytes, 'maxResponseBytes', {
       min: 0,
       integer: true,
@@ -165,7 +172,14 @@ export class SidebandClient {
     });
     this.#pools = addresses.map(
       (address) =>
-        new EndpointPool(address, { connections, connectTimeoutMs, requestTimeoutMs, maxResponseBytes, tls }),
+        new EndpointPool(address, {
+          connections,
+          connectTimeoutMs,
+          requestTimeoutMs,
+          maxResponseBytes,
+          tls,
+          keepAliveMs,
+        }),
     );
     this.#stopHealthChecks =
       healthCheck === undefined ? undefined : startHealthChecks(this.#pools, this.#health, healthCheck, Date.now);

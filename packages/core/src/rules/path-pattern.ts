@@ -1,0 +1,19 @@
+/**
+ * Compiles a rule path pattern: `*` matches within one segment, a `**` segment matches any number of
+ * segments (including none: `/admin/**` matches `/admin` too).
+ * @param pattern - starts with `/`
+ * @param caseSensitive - as `routing.caseSensitive`
+ */
+export function compilePathPattern(pattern: string, caseSensitive: boolean): RegExp {
+  const segments = pattern.split('/').slice(1);
+  let source = '';
+  for (const segment of segments) {
+    if (segment === '**') source += '(?:/.*)?';
+    else source += `/${segment.split('*').map(escapeRegExp).join('[^/]*')}`;
+  }
+  return new RegExp(`^${source === '' ? '/' : source}$`, caseSensitive ? 's' : 'is');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
