@@ -44,9 +44,16 @@ export const rateLimitStage: RequestStage = {
     }
     if (counters.length === 0) return undefined;
     const cost = exchange.route?.rateLimitCost ?? 1;
-    return exchange.runtime.rateLimiter
-      .consume({ counters, cost, algorithm: limits.algorithm, now: exchange.runtime.wallClock() })
-      .then((verdict) => apply(exchange, verdict, counters, partitions, policies, cost));
+    const verdict = exchange.runtime.rateLimiter.consume({
+      counters,
+      cost,
+      algorithm: limits.algorithm,
+      now: exchange.runtime.wallClock(),
+    });
+    // The memory store decides synchronously: no promise for the common case.
+    return verdict instanceof Promise
+      ? verdict.then((settled) => apply(exchange, settled, counters, partitions, policies, cost))
+      : apply(exchange, verdict, counters, partitions, policies, cost);
   },
 };
 

@@ -58,12 +58,17 @@ export class RateLimiter {
   }
 
   /**
-   * Decides one hit. Never rejects.
+   * Decides one hit. The memory store decides synchronously (no promise on the hot path); a shared
+   * store answers with a promise that never rejects.
    * @param check - counters, cost, algorithm, time
    */
-  async consume(check: RateLimitCheck): Promise<LimitVerdict> {
+  consume(check: RateLimitCheck): LimitVerdict | Promise<LimitVerdict> {
     // An in-process store answers synchronously and cannot be down: no timer, no failure mode.
     if (this.store instanceof MemoryStore) return { kind: 'decided', outcome: this.store.consumeNow(check) };
+    return this.#consumeShared(check);
+  }
+
+  async #consumeShared(check: RateLimitCheck): Promise<LimitVerdict> {
     if (this.#degradedSince !== undefined && check.now < this.#retryAt) return this.#failMode(check);
     try {
       // The store bounds its own time (the Redis store's timeoutMs); no second timer here.

@@ -3,13 +3,18 @@ import type { GatewayResponse, ReplacementResponse } from '../http/gateway-respo
 import { headerValue } from '../http/headers';
 import { JsonTooDeepError, removeJsonPath } from './json-path';
 
-/** What a response that cannot be checked is replaced with: its contents might be what a rule removes. */
+const unchecked: ReplacementResponse = Object.freeze({
+  status: 502,
+  headers: Object.freeze([['content-type', 'application/json; charset=utf-8'] as const]),
+  body: Buffer.from(JSON.stringify({ error: 'response-unchecked', message: 'The response could not be checked.' })),
+});
+
+/**
+ * What a response that cannot be checked is replaced with: its contents might be what a rule removes.
+ * One shared frozen value (adapters only read it), since every captured exchange carries it.
+ */
 export function uncheckedResponse(): ReplacementResponse {
-  return {
-    status: 502,
-    headers: [['content-type', 'application/json; charset=utf-8']],
-    body: Buffer.from(JSON.stringify({ error: 'response-unchecked', message: 'The response could not be checked.' })),
-  };
+  return unchecked;
 }
 
 /**

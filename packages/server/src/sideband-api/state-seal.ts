@@ -25,6 +25,13 @@ export function decodeStateKey(text: string): Buffer | undefined {
  */
 export class StateSealer {
   readonly #key: Buffer;
+  /**
+   * GCM needs an IV that never repeats under one key, not a random one: 8 random bytes per sealer
+   * (so servers sharing the key do not collide) then a 4-byte counter. A random IV per call would cost
+   * a system call per request; the prefix is renewed when the counter wraps.
+   */
+  #prefix = randomBytes(8);
+  #counter = 0;
 
   /** @param key - 32 bytes */
   constructor(key: Uint8Array) {
@@ -36,16 +43,27 @@ export class StateSealer {
    * Seals a JSON-safe value.
    * @param value - what to carry
    * @param now - issue time in milliseconds
-   * @returns base64url text: version, random IV, ciphertext, tag
+   * @returns base64url text: version, IV, ciphertext, tag
    */
   seal(value: unknown, now: number): string {
-    const iv = randomBytes(ivBytes);
+    const iv = this.#nextIv();
     const header = Buffer.from([version]);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(header);
     const plain = Buffer.from(JSON.stringify({ iat: now, v: value }), 'utf8');
     const sealed = Buffer.concat([header, iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
     return sealed.toString('base64url');
+  }
+
+  #nextIv(): Buffer {
+    if (this.#counter === 0xffff_ffff) {
+      this.#prefix = randomBytes(8);
+      this.#counter = 0;
+    }
+    const iv = Buffer.allocUnsafe(ivBytes);
+    this.#prefix.copy(iv, 0);
+    iv.writeUInt32BE(this.#counter++, 8);
+    return iv;
   }
 
   /**

@@ -16,6 +16,16 @@ describe('state sealing', () => {
     expect(Buffer.from(one, 'base64url').toString('latin1')).not.toContain('ann');
   });
 
+  it('never repeats an IV, within one sealer or between two under the same key', () => {
+    const other = new StateSealer(key);
+    const ivs = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      for (const s of [sealer, other])
+        ivs.add(Buffer.from(s.seal(value, 0), 'base64url').subarray(1, 13).toString('hex'));
+    }
+    expect(ivs.size).toBe(4000);
+  });
+
   it('refuses expired, future, tampered, foreign, truncated and oversized text', () => {
     const now = Date.now();
     const sealed = sealer.seal(value, now);

@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { AttemptAbort } from './attempt-abort';
 import type { EndpointAddress } from './endpoint-url';
 import {
   classifyTransportFailure,
@@ -125,14 +126,14 @@ export class EndpointPool {
     // the reply, and aborts it in undici so an abandoned request never goes out late or holds a slot.
     return new Promise((resolve) => {
       let settled = false;
-      const controller = new AbortController();
+      const controller = new AttemptAbort();
       const timer = setTimeout(() => {
         if (settled) return;
         settled = true;
         controller.abort();
         resolve(this.#failure(undefined, true, timeoutMs));
       }, timeoutMs);
-      this.#exchange(request, controller.signal).then(
+      this.#exchange(request, controller).then(
         (reply) => {
           if (settled) return;
           settled = true;
@@ -162,7 +163,7 @@ export class EndpointPool {
     if (!closed) await this.#pool.destroy();
   }
 
-  async #exchange(request: AttemptRequest, signal: AbortSignal): Promise<SidebandReply> {
+  async #exchange(request: AttemptRequest, signal: AttemptAbort): Promise<SidebandReply> {
     const response = await this.#pool.request({
       method: request.method,
       path: request.path,
