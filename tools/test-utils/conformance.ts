@@ -3,7 +3,15 @@ import type { AuditEvent, Exchange, Guard, GuardDeps, SideguardConfigInput } fro
 import { createGuard } from '@sideguard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { close, listen, send } from './http-client';
-import { captureWith, type GuardTweaks, readBody, replaceBody, replacement, tweakGuard } from './tweaked-guard';
+import {
+  captureWith,
+  type GuardTweaks,
+  readBody,
+  replaceBody,
+  replacement,
+  rewriteRequest,
+  tweakGuard,
+} from './tweaked-guard';
 
 /** What the test app's handler reports about the request it received. */
 export interface Echo {
@@ -11,7 +19,11 @@ export interface Echo {
   identity: string | null;
   clientIp: string | null;
   scheme: string | null;
+  /** The method the app saw. */
+  method: string | null;
   url: string;
+  /** The query as the framework parsed it (or `URLSearchParams`, without one). */
+  query: unknown;
   /** The request body as the app's own body reading produced it (parsed JSON), `null` when empty. */
   body: unknown;
   /** The `Content-Length` the app saw. */
@@ -20,6 +32,8 @@ export interface Echo {
 
 /** What the test app's handler read from the request itself. */
 export interface Received {
+  method?: string | undefined;
+  query?: unknown;
   /** The body, parsed as JSON by the framework or by {@link parseJson}. */
   body?: unknown;
   contentLength?: string | undefined;
@@ -37,7 +51,9 @@ export function echoOf(exchange: Exchange | null | undefined, url: string | unde
     identity: exchange?.identity ?? null,
     clientIp: exchange?.request.clientIp ?? null,
     scheme: exchange?.request.scheme ?? null,
+    method: received.method ?? null,
     url: url ?? '',
+    query: received.query ?? null,
     body: received.body ?? null,
     contentLength: received.contentLength ?? null,
   };
@@ -124,7 +140,9 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
         identity: 'Anonymous',
         clientIp: '127.0.0.1',
         scheme: 'http',
+        method: 'GET',
         url: '/orders/7?x=1',
+        query: { x: '1' },
         body: null,
         contentLength: null,
       });
@@ -162,6 +180,27 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
         body: JSON.parse(replaced),
         contentLength: String(Buffer.byteLength(replaced)),
       });
+    });
+
+    it('hands the app a request whose method, URL and query the guard rewrote, with the body it read', async () => {
+      const rewrite = rewriteRequest('POST', '/orders/2?x=2');
+      const app = await start(
+        { apis },
+        '127.0.0.1',
+        {},
+        { continue: async (decision) => rewrite(await readBody(decision)) },
+      );
+      const body = JSON.stringify({ order: 1 });
+      const res = await send(app.address, { method: 'PUT', path: '/orders/1?x=1', headers: json, body });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toMatchObject({
+        api: 'orders',
+        method: 'POST',
+        url: '/orders/2?x=2',
+        query: { x: '2' },
+        body: { order: 1 },
+      });
+      expect(app.handled()).toBe(1);
     });
 
     it('sends the response a response step put in place of the captured one', async () => {

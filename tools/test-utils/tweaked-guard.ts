@@ -63,6 +63,16 @@ export function replaceBody(body: string): (decision: ContinueDecision) => Conti
 }
 
 /**
+ * A `continue` tweak: a new method and request target, as a sideband engine that rewrites the request
+ * would (PingAuthorize may change both). Keeps whatever the decision did to the body.
+ * @param method - the new method
+ * @param url - the new request target, path and query
+ */
+export function rewriteRequest(method: string, url: string): (decision: ContinueDecision) => ContinueDecision {
+  return (decision) => ({ ...decision, request: withRequestChanges(decision.request, { method, url }) });
+}
+
+/**
  * A `continue` tweak: capture the response, as a response step that reads and may replace it would.
  * @param capture - limit and overflow answer
  */

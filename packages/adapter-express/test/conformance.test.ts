@@ -15,7 +15,12 @@ describeAdapterConformance({
     app.use((req, res) => {
       handled++;
       res.json(
-        echoOf(req.sideguard, req.originalUrl, { body: req.body, contentLength: req.headers['content-length'] }),
+        echoOf(req.sideguard, req.url, {
+          method: req.method,
+          query: req.query,
+          body: req.body,
+          contentLength: req.headers['content-length'],
+        }),
       );
     });
     const server = createServer(app);

@@ -12,6 +12,8 @@ describeAdapterConformance({
     app.all('*', async (request) => {
       handled++;
       return echoOf(request.sideguard, request.url, {
+        method: request.method,
+        query: request.query,
         body: request.body,
         contentLength: request.headers['content-length'],
       });

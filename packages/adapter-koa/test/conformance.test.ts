@@ -14,7 +14,9 @@ describeAdapterConformance({
       handled++;
       // Read from ctx.req the way co-body / raw-body do.
       const body = parseJson(await readText(ctx.req));
-      ctx.body = echoOf(ctx.state.sideguard, ctx.originalUrl, {
+      ctx.body = echoOf(ctx.state.sideguard, ctx.url, {
+        method: ctx.method,
+        query: ctx.query,
         body,
         contentLength: ctx.get('content-length') || undefined,
       });

@@ -8,8 +8,9 @@ const maxHeldBytes = 1024 * 1024;
 /**
  * Like `trackResponse`, but holds the response back until the guard has finished the exchange (a response
  * phase the client must wait for). Nothing reaches the socket before then: status and headers, including
- * those passed to `writeHead`, stay uncommitted and writes are held. A response larger than 1 MiB is
- * released at once and reported afterwards, so holding never costs unbounded memory.
+ * those passed to `writeHead`, stay uncommitted and writes are held (a held write's callback runs once
+ * its chunk is buffered, so an app that waits for it can go on to `end`). A response larger than 1 MiB
+ * is released at once and reported afterwards, so holding never costs unbounded memory.
  * @param res - the response
  * @param guard - the guard that made the decision
  * @param exchange - the exchange of the `continue` decision
@@ -45,11 +46,6 @@ export function captureResponse(
 type Callback = (error?: Error | null) => void;
 type Write = (this: ServerResponse, chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
 
-interface HeldChunk {
-  readonly bytes: Buffer;
-  readonly callback: Callback | undefined;
-}
-
 /**
  * Where a held response is: `holding` (nothing goes out, writes are kept), `deciding` (the app ended;
  * the guard is finishing the exchange), `passing` (released: the app's output goes straight to Node) or
@@ -71,7 +67,7 @@ class HeldResponse {
   readonly #end: End;
   readonly #writeHead: WriteHead;
   #mode: Mode = 'holding';
-  #held: HeldChunk[] = [];
+  #held: Buffer[] = [];
   #heldBytes = 0;
   #bodyBytes = 0;
   #reported = false;
@@ -123,10 +119,14 @@ class HeldResponse {
         if (typeof cb === 'function') process.nextTick(cb, writeAfterEnd());
         return false;
       case 'holding': {
-        const bytes = toBuffer(chunk, encoding);
+        // A copy: once called back, the app may reuse its buffer. `true` never asks it to wait for
+        // 'drain' (none comes while holding); the bound on held bytes stands in for backpressure.
+        const bytes = copyToBuffer(chunk, encoding);
         this.#bodyBytes += bytes.byteLength;
-        this.#held.push({ bytes, callback: typeof cb === 'function' ? cb : undefined });
+        this.#held.push(bytes);
         this.#heldBytes += bytes.byteLength;
+        // Buffered is done for the app: calling back only at `end` would hang an app that awaits each write.
+        if (typeof cb === 'function') process.nextTick(cb);
         if (this.#heldBytes > this.#maxBytes) this.#overflow();
         return true;
       }
@@ -218,9 +218,9 @@ class HeldResponse {
     this.#mode = 'discarding';
   }
 
-  /** Sends a replacement and drops the held chunks, whose callbacks still run: the app's writes are done with. */
+  /** Sends a replacement instead of the held chunks, which are dropped. */
   #replace(replacement: GatewayResponse, callback: unknown): void {
-    for (const { callback: cb } of this.#takeHeld()) if (cb !== undefined) process.nextTick(cb);
+    this.#takeHeld();
     // Node commits the head through `res.writeHead`, which must reach Node from now on.
     this.#mode = 'passing';
     sendReplacement(
@@ -229,16 +229,18 @@ class HeldResponse {
       { status: replacement.status, headers: replacement.headers, body: replacement.body ?? empty },
       this.#ownHeaders,
       callback,
+      this.#exchange.original.method === 'HEAD',
     );
   }
 
   /** Stops holding: what is held goes to Node in order, and so does everything after it. */
   #release(): void {
     this.#mode = 'passing';
-    for (const { bytes, callback } of this.#takeHeld()) this.#write.call(this.#res, bytes, undefined, callback);
+    // Without callbacks: the app's ran when the chunks were held.
+    for (const bytes of this.#takeHeld()) this.#write.call(this.#res, bytes);
   }
 
-  #takeHeld(): HeldChunk[] {
+  #takeHeld(): Buffer[] {
     const held = this.#held;
     this.#held = [];
     this.#heldBytes = 0;
@@ -249,7 +251,7 @@ class HeldResponse {
     switch (this.#mode) {
       case 'holding':
         // The client left before the app finished: report what there is; held writes go to Node, which
-        // fails their callbacks the way it does for any write to a closed response.
+        // drops them the way it does any write to a closed response.
         this.#reportOnce();
         this.#release();
         return;
@@ -296,14 +298,18 @@ function toBuffer(chunk: string | Uint8Array, encoding: unknown): Buffer {
     : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
+function copyToBuffer(chunk: string | Uint8Array, encoding: unknown): Buffer {
+  return typeof chunk === 'string' ? Buffer.from(chunk, encodingOf(encoding)) : Buffer.copyBytesFrom(chunk);
+}
+
 function byteLengthOf(chunk: string | Uint8Array, encoding: unknown): number {
   return typeof chunk === 'string' ? Buffer.byteLength(chunk, encodingOf(encoding)) : chunk.byteLength;
 }
 
-function joinChunks(held: readonly HeldChunk[], last: Buffer): Buffer {
+function joinChunks(held: readonly Buffer[], last: Buffer): Buffer {
   if (held.length === 0) return last;
-  if (held.length === 1 && last.byteLength === 0) return (held[0] as HeldChunk).bytes;
-  return Buffer.concat([...held.map((chunk) => chunk.bytes), last]);
+  if (held.length === 1 && last.byteLength === 0) return held[0] as Buffer;
+  return Buffer.concat([...held, last]);
 }
 
 function writeAfterEnd(): Error {

@@ -80,12 +80,14 @@ const framingHeaders = new Set(['content-length', 'transfer-encoding', 'connecti
  * Sends a replacement instead of what the app wrote: every header the app set goes (except
  * `Connection`, which Node's keep-alive handling reads), then the replacement's status, headers and body
  * with its exact `Content-Length`, plus Sideguard's own response headers (rate-limit state) where the
- * replacement does not set them. The response must not have been committed yet.
+ * replacement does not set them. The response must not have been committed yet. To a HEAD request
+ * (whose body Node drops) an empty replacement goes without `Content-Length`.
  * @param res - the response
  * @param end - Node's `end`, so wrappers installed on `res` do not see the replacement as app output
  * @param replacement - what to send
  * @param ownHeaders - Sideguard's own response headers
  * @param callback - the app's `end` callback, if any
+ * @param head - whether the request is a HEAD request
  */
 export function sendReplacement(
   res: ServerResponse,
@@ -93,6 +95,7 @@ export function sendReplacement(
   replacement: ReplacementResponse,
   ownHeaders: HeaderList,
   callback: unknown,
+  head: boolean,
 ): void {
   // Removing a Date header turns Node's own Date off; the replacement should still get one.
   const sendDate = res.sendDate;
@@ -108,6 +111,9 @@ export function sendReplacement(
   const { status, body } = replacement;
   // These statuses carry no body and no length (RFC 9110 §8.6, §15.4.5); Node drops the bytes itself.
   const bodiless = status < 200 || status === 204 || status === 304;
-  if (!bodiless) res.setHeader('content-length', body.byteLength);
+  // HEAD's length is the one a GET would get (RFC 9110 §9.3.2). An empty replacement was most likely made
+  // from the app's HEAD answer, which has no body, so 0 would be a wrong guess: send no length at all.
+  const unknownLength = head && body.byteLength === 0;
+  if (!bodiless && !unknownLength) res.setHeader('content-length', body.byteLength);
   end.call(res, bodiless ? undefined : Buffer.from(body.buffer, body.byteOffset, body.byteLength), undefined, callback);
 }

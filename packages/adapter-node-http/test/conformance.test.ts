@@ -14,7 +14,9 @@ describeAdapterConformance({
         for await (const chunk of req) chunks.push(chunk as Buffer);
         const body = parseJson(Buffer.concat(chunks).toString('utf8'));
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify(echoOf(exchange, req.url, { body, contentLength: req.headers['content-length'] })));
+        const query = Object.fromEntries(new URL(req.url ?? '/', 'http://app').searchParams);
+        const received = { method: req.method, query, body, contentLength: req.headers['content-length'] };
+        res.end(JSON.stringify(echoOf(exchange, req.url, received)));
       }),
     );
     return { address: await listen(server, host), handled: () => handled, close: () => close(server) };

@@ -293,7 +293,10 @@ function compilePingAuthorize(
     maxHeaders: section.maxHeaders,
     responsePhase: section.responsePhase,
     requestContext: section.requestContext,
-    responseBodyMaxBytes: section.responseBody.maxBytes,
+    responseBody: {
+      contentTypes: compileMediaRanges(section.responseBody.contentTypes),
+      maxBytes: section.responseBody.maxBytes,
+    },
     sendAccessToken: section.sendAccessToken,
   };
   // Hashed, since the settings hold the shared secret.

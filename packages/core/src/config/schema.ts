@@ -283,6 +283,8 @@ export function createConfigSchema(context: SecretContext) {
     .refine((range) => mediaRangePattern.test(range), {
       error: 'must be a media type such as "application/json", "text/*" or "application/*+json"',
     });
+  // Text types a policy can read: the default for request and response bodies sent to the engine.
+  const textTypes = ['application/json', 'application/*+json', 'application/x-www-form-urlencoded', 'text/*'];
   const oneMiB = 1024 * 1024;
   const bodyBytes = z
     .number()
@@ -294,8 +296,18 @@ export function createConfigSchema(context: SecretContext) {
   const pingAuthorize = z.strictObject({
     /** Base URLs, primary first, without `/sideband`: `https://pingauthorize-1:8443`. */
     endpoints: z.array(pingAuthorizeEndpoint).min(1, { error: 'list at least one PingAuthorize endpoint' }),
-    /** The shared secret the server accepts (PingAuthorize "Sideband API Shared Secrets", PingOne gateway credential). */
-    sharedSecret: secret,
+    /**
+     * The shared secret the server accepts (PingAuthorize "Sideband API Shared Secrets", PingOne
+     * gateway credential). It travels as a header value, so it is checked as one once resolved: a
+     * stray newline from an environment variable would otherwise fail every call. Messages never
+     * include the value.
+     */
+    sharedSecret: secret
+      .refine(isFieldValue, {
+        error: 'must be usable as a header value: no control characters (such as a newline) and Latin-1 only',
+        abort: true,
+      })
+      .refine((value) => value.trim() === value, { error: 'must not begin or end with whitespace' }),
     /** Header carrying the secret; must match the server's `shared-secret-header-name`. */
     sharedSecretHeader: headerName
       .refine((header) => !reservedCallHeaders.has(header), { error: 'must not be a header the call itself uses' })
@@ -315,10 +327,11 @@ export function createConfigSchema(context: SecretContext) {
     failMode: z.enum(['open', 'closed']).default('closed'),
     requestBody: z
       .strictObject({
-        /** Bodies of these media types are sent to the engine; others are forwarded without it seeing them. */
-        contentTypes: z
-          .array(mediaRange)
-          .default(['application/json', 'application/*+json', 'application/x-www-form-urlencoded', 'text/*']),
+        /**
+         * Bodies of these media types are sent to the engine; others are forwarded without it seeing
+         * them. They must be UTF-8 (charset `utf-8`, `us-ascii` or none): others get 415.
+         */
+        contentTypes: z.array(mediaRange).default(textTypes),
         /** Larger bodies of those types get 413; they are never sent cut short. */
         maxBytes: bodyBytes,
       })
@@ -334,6 +347,12 @@ export function createConfigSchema(context: SecretContext) {
     requestContext: z.enum(['auto', 'state', 'request', 'none']).default('auto'),
     responseBody: z
       .strictObject({
+        /**
+         * Bodies of these media types are sent to the engine when they are UTF-8 text; others are left
+         * out of the payload (policies cannot see or change them) and go to the client as they were,
+         * unless the reply changes the status or headers or supplies a body.
+         */
+        contentTypes: z.array(mediaRange).default(textTypes),
         /** Larger responses are not sent: 502 when failMode is closed, else passed on unjudged. */
         maxBytes: bodyBytes,
       })

@@ -15,7 +15,8 @@ export type SecretInput = string | { env: string } | { file: string };
 
 /**
  * A schema for a secret that resolves references while validating. Problems name the variable or file,
- * never a value. A file's trailing newline is dropped, since editors add one.
+ * never a value. Exactly one trailing newline (LF or CRLF) is dropped from a file, since editors add
+ * one; any other whitespace stays, for the consumer to accept or refuse.
  * @param context - where references are resolved
  */
 export function secretSchema(context: SecretContext) {

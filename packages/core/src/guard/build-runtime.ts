@@ -10,6 +10,7 @@ import { createRedisStore } from '../ratelimit/redis-store';
 import { AseConnector } from '../sideband/ase/ase-connector';
 import { SidebandClient } from '../sideband/http/index';
 import { PingAuthorizeConnector } from '../sideband/pingauthorize/pingauthorize-connector';
+import type { SidebandConnector } from '../sideband/sideband-connector';
 import type { CauseLogger, Logger } from '../telemetry/logger';
 import type { GuardRuntime } from './guard-runtime';
 
@@ -65,8 +66,13 @@ export function buildRuntime(
   };
 }
 
-/** How long a replaced connector's connections stay open for exchanges that are still using them. */
+/**
+ * How long a replaced connector stays open at least: exchanges begun before the reload may still be in
+ * earlier stages (authentication, rate limits) and reach it later.
+ */
 const retireAfterMs = 30_000;
+/** How long a replaced connector waits at most for its exchanges: one whose response never came cannot pin it. */
+const retireAtMostMs = 600_000;
 
 function aseFor(
   config: CompiledConfig,
@@ -105,17 +111,23 @@ function pingAuthorizeFor(
 }
 
 /**
- * Closes what a replaced runtime used and the new one does not. Called only once the new runtime is
- * in force, so a reload that fails leaves the old connections alone.
+ * Closes what a replaced runtime used and the new one does not, once the exchanges still using it are
+ * done, response phases included: no sooner than 30 s after the reload, no later than 10 minutes.
+ * Called only once the new runtime is in force, so a reload that fails leaves the old connections alone.
  * @param old - the runtime that was replaced
  * @param current - the runtime now in force
+ * @param retiring - connectors waiting to close: each is added here and removed once closed, so
+ *   `guard.close()` can close them at once
  */
-export function retireRuntime(old: GuardRuntime, current: GuardRuntime): void {
+export function retireRuntime(old: GuardRuntime, current: GuardRuntime, retiring: Set<SidebandConnector>): void {
   for (const name of sidebandConnectors) {
     const connector = old.sideband[name];
-    if (connector !== undefined && connector !== current.sideband[name]) {
-      setTimeout(() => void connector.client.close(), retireAfterMs).unref();
-    }
+    if (connector === undefined || connector === current.sideband[name]) continue;
+    retiring.add(connector);
+    void connector.users.idle(retireAfterMs, retireAtMostMs).then(() => {
+      retiring.delete(connector);
+      return connector.client.close();
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import { type CompiledConfig, compileConfig } from '../config/compile';
 import { configDirOf } from '../config/load-config';
-import type { SideguardConfigInput } from '../config/schema';
+import { type SideguardConfigInput, sidebandConnectors } from '../config/schema';
 import type { ContinueReason, RequestDecision, ResponseCapture, StageResponse } from '../decision/request-decision';
 import { jsonErrorResponse, mergeResponseCapture } from '../decision/request-decision';
 import { BodyTooLargeError } from '../errors/body-errors';
@@ -20,6 +20,7 @@ import type { RedisClientLike } from '../ratelimit/redis-client';
 import { applyResponseRules, uncheckedResponse } from '../rules/apply-response-rules';
 import { ruleMatches } from '../rules/match-rule';
 import { pingAuthorizeCapture, pingAuthorizeResponse } from '../sideband/pingauthorize/response-phase';
+import type { SidebandConnector } from '../sideband/sideband-connector';
 import type { AuditSink } from '../telemetry/audit';
 import { CauseLogger, type Logger, stderrLogger } from '../telemetry/logger';
 import { buildRuntime, retireRuntime } from './build-runtime';
@@ -79,11 +80,14 @@ export interface Guard {
   restore(snapshot: ExchangeSnapshot): Exchange | undefined;
   /**
    * An exchange for a response whose request phase is not known here (a Sideband API response phase
-   * without `state`): routing and response rules whose conditions the request alone can answer. No
-   * authentication, counting or audit. `undefined` when no API matches.
+   * without `state`): routing, and the response rules that may apply. Nobody is authenticated, so
+   * conditions on profiles and claims — and with `target`, on headers too — count as met: a response
+   * filter then removes rather than leaks. No counting; audited when the response is handled.
+   * `undefined` when no API matches.
    * @param init - the request as far as it is known
+   * @param known - `request` (method, URL and headers are known) or `target` (method and URL only)
    */
-  exchangeFor(init: GatewayRequestInit): Exchange | undefined;
+  exchangeFor(init: GatewayRequestInit, known?: 'request' | 'target'): Exchange | undefined;
   /**
    * Validates a new configuration and swaps it in atomically; exchanges already under way finish on
    * the old one. An invalid configuration leaves the current one in force.
@@ -129,6 +133,8 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
   let current = compile(config);
   const services = { failures, logger, wallClock, redis: deps.redis };
   let runtime = buildRuntime(current, undefined, services);
+  /** Connectors a reload replaced, open until the exchanges using them are done. */
+  const retiring = new Set<SidebandConnector>();
 
   function audit(
     exchange: ExchangeState,
@@ -167,6 +173,7 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
   }
 
   function respond(exchange: ExchangeState, response: StageResponse): RequestDecision {
+    leaveConnectors(exchange, false);
     const body = response.body ?? '';
     audit(exchange, 'respond', response.reason, response.status, Buffer.byteLength(body));
     return {
@@ -194,6 +201,7 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
   function proceed(exchange: ExchangeState, outcome: ContinueReason): RequestDecision {
     const reason = outcome === 'allowed' && exchange.failedOpen !== undefined ? exchange.failedOpen : outcome;
     exchange.continueReason = reason;
+    leaveConnectors(exchange, true);
     return {
       action: 'continue',
       reason,
@@ -260,10 +268,10 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     restore(snapshot) {
       return restoreExchange(snapshot, current, runtime, now());
     },
-    exchangeFor(init) {
+    exchangeFor(init, known = 'request') {
       const exchange = new ExchangeState(createGatewayRequest(init, current.read), current, runtime, now());
       if (routeStage.run(exchange) !== undefined || exchange.route === undefined) return undefined;
-      exchange.responseRules = current.rules.response.filter((rule) => ruleMatches(rule, exchange));
+      exchange.responseRules = current.rules.response.filter((rule) => ruleMatches(rule, exchange, known));
       return exchange;
     },
     reload(next) {
@@ -272,7 +280,7 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
         const replaced = runtime;
         runtime = buildRuntime(compiled, { runtime, config: current }, services);
         current = compiled;
-        retireRuntime(replaced, runtime);
+        retireRuntime(replaced, runtime, retiring);
       } catch (error) {
         if (error instanceof ConfigError)
           logger.error(
@@ -288,7 +296,8 @@ export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}):
     },
     async close() {
       const { ase, pingauthorize } = runtime.sideband;
-      await Promise.all([ase?.client.close(), pingauthorize?.client.close()]);
+      const replaced = [...retiring].map((connector) => connector.client.close());
+      await Promise.all([ase?.client.close(), pingauthorize?.client.close(), ...replaced]);
     },
     status() {
       const limiter = runtime.rateLimiter;
@@ -308,6 +317,18 @@ function finishWithRules(
   } catch (error) {
     failures.error('rules:response:unexpected', { err: describe(error) }, 'Response rules failed; answered 502');
     return uncheckedResponse();
+  }
+}
+
+/**
+ * Lets go of the exchange's sideband connectors whose part is over, so a reload can close a replaced
+ * one: all of them once the exchange is answered; when it is let through, those without a response
+ * phase (the others let go when theirs settles, in `handleResponse`).
+ */
+function leaveConnectors(exchange: ExchangeState, letThrough: boolean): void {
+  for (const name of sidebandConnectors) {
+    const connector = exchange.runtime.sideband[name];
+    if (connector !== undefined && !(letThrough && connector.reportsResponses)) connector.users.leave(exchange);
   }
 }
 

@@ -30,8 +30,11 @@ export const rulesStage: RequestStage = {
     const responseRules = rules.response.filter((rule) => ruleMatches(rule, exchange));
     if (responseRules.length > 0) {
       exchange.responseRules = responseRules;
-      // Response rules read the body: ask the app for it uncompressed.
-      headers = withoutHeader(headers ?? [...exchange.request.headers], 'accept-encoding');
+      // Response rules read the body: ask the app for it uncompressed, in its own (UTF-8) charset.
+      headers = withoutHeader(
+        withoutHeader(headers ?? [...exchange.request.headers], 'accept-encoding'),
+        'accept-charset',
+      );
       headers.push(['accept-encoding', 'identity']);
     }
     if (headers !== undefined) exchange.request = withRequestChanges(exchange.request, { headers });

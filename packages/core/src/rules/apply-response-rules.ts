@@ -18,9 +18,11 @@ export function uncheckedResponse(): ReplacementResponse {
 }
 
 /**
- * Applies the response rules an exchange matched: removes their JSON paths from a JSON body. A body
- * that is not JSON is left alone; one that claims to be JSON but cannot be read, is compressed, or
- * nests too deep is replaced with 502 — passing it on could leak what a rule removes.
+ * Applies the response rules an exchange matched: removes their JSON paths from the body. Any body
+ * that reads as JSON is filtered, whatever its `Content-Type` says — apps send JSON as `text/html` or
+ * without a type — and newline-delimited JSON line by line. A body labelled JSON that cannot be read,
+ * a compressed body, or one nested deeper than the limit is replaced with 502: passing it on could
+ * leak what a rule removes. Anything else passes unchanged.
  * @param exchange - the exchange, with `responseRules` from the request
  * @param response - the response with its captured body
  * @returns the same response when nothing changed, else a replacement
@@ -32,31 +34,63 @@ export function applyResponseRules(
   const rules = exchange.responseRules;
   // An overflowing body was already answered by the capture's own fail-closed response.
   if (rules.length === 0 || response.bodyOverflow === true) return response;
-  const type = headerValue(response.headers, 'content-type')?.toLowerCase() ?? '';
-  if (!/^application\/(?:[\w.+-]+\+)?json\b/.test(type)) return response;
-  const encoding = headerValue(response.headers, 'content-encoding')?.trim().toLowerCase();
   const body = response.body;
-  if ((encoding !== undefined && encoding !== 'identity') || body === undefined) return refuse(exchange, 'unreadable');
+  if (body === undefined) return refuse(exchange, 'uncaptured');
   if (body.byteLength === 0) return response;
-  let document: unknown;
+  const encoding = headerValue(response.headers, 'content-encoding')?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') return refuse(exchange, 'encoded');
+  const type = headerValue(response.headers, 'content-type')?.toLowerCase() ?? '';
+  const lines = ndjsonType.test(type);
+  const labelled = lines || jsonType.test(type);
+  let text: string;
   try {
-    document = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    text = utf8.decode(body);
   } catch {
-    return refuse(exchange, 'invalid-json');
+    return labelled ? refuse(exchange, 'invalid-utf8') : response;
   }
-  let removed = 0;
+  if (!labelled && !looksLikeJson.test(text)) return response;
+  let filtered: string | undefined;
   try {
-    for (const rule of rules) for (const path of rule.removeFields) removed += removeJsonPath(document, path);
+    filtered = lines ? filterLines(text, rules) : filterDocument(text, rules);
   } catch (error) {
     if (error instanceof JsonTooDeepError) return refuse(exchange, 'too-deep');
+    // Not JSON after all: only a body that says it is JSON must be readable.
+    if (error instanceof SyntaxError) return labelled ? refuse(exchange, 'invalid-json') : response;
     throw error;
   }
-  if (removed === 0) return response;
+  if (filtered === undefined) return response;
   return {
     status: response.status,
     headers: response.headers.filter(([name]) => name.toLowerCase() !== 'content-length'),
-    body: Buffer.from(JSON.stringify(document)),
+    body: Buffer.from(filtered),
   };
+}
+
+const jsonType = /^(?:application|text)\/(?:[\w.+-]+\+)?json\b/;
+const ndjsonType = /^application\/(?:x-ndjson|jsonl|x-jsonlines)\b/;
+/** A JSON object or array, possibly after white space: the only JSON bodies rules can remove fields from. */
+const looksLikeJson = /^[\s\uFEFF]*[[{]/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The document without the rules' paths, or `undefined` when none of them was there. */
+function filterDocument(text: string, rules: ExchangeState['responseRules']): string | undefined {
+  // A byte-order mark is not JSON, but clients skip it: so must the filter.
+  const document: unknown = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  let removed = 0;
+  for (const rule of rules) for (const path of rule.removeFields) removed += removeJsonPath(document, path);
+  return removed === 0 ? undefined : JSON.stringify(document);
+}
+
+function filterLines(text: string, rules: ExchangeState['responseRules']): string | undefined {
+  let changed = false;
+  const lines = text.split('\n').map((line) => {
+    if (line.trim() === '') return line;
+    const filtered = filterDocument(line, rules);
+    if (filtered === undefined) return line;
+    changed = true;
+    return filtered;
+  });
+  return changed ? lines.join('\n') : undefined;
 }
 
 function refuse(exchange: ExchangeState, cause: string): ReplacementResponse {

@@ -5,7 +5,9 @@
  * @param caseSensitive - as `routing.caseSensitive`
  */
 export function compilePathPattern(pattern: string, caseSensitive: boolean): RegExp {
-  const segments = pattern.split('/').slice(1);
+  // Paths are matched without a trailing slash; so are patterns.
+  const trimmed = pattern.length > 1 ? pattern.replace(/\/+$/, '') : pattern;
+  const segments = (trimmed === '' ? '/' : trimmed).split('/').slice(1);
   let source = '';
   for (const segment of segments) {
     if (segment === '**') source += '(?:/.*)?';

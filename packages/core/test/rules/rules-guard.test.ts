@@ -164,6 +164,46 @@ describe('rules in the guard', () => {
     expect(await guard.handleResponse(decision.exchange, overflow)).toBe(overflow);
   });
 
+  it('filters JSON whatever its label says, and newline-delimited JSON line by line', async () => {
+    const guard = createGuard(config, { logger: silent });
+    const decision = await guard.handleRequest(init('GET', '/persons/1', [basic('alice') as [string, string]]));
+    if (decision.action !== 'continue') throw new Error(decision.body);
+    const send = async (type: string | undefined, text: string) => {
+      const response = {
+        status: 200,
+        headers: (type === undefined ? [] : [['content-type', type]]) as [string, string][],
+        body: Buffer.from(text),
+      };
+      const final = await guard.handleResponse(decision.exchange, response);
+      return final === response ? 'unchanged' : Buffer.from(final.body as Uint8Array).toString();
+    };
+    expect(await send('text/html; charset=utf-8', ' {"ssn":1,"a":2}')).toBe('{"a":2}');
+    expect(await send(undefined, '[{"password":1}]')).toBe('[{}]');
+    expect(await send('text/json', '\uFEFF{"ssn":1}')).toBe('{}');
+    expect(await send('application/x-ndjson', '{"ssn":1,"a":1}\n{"a":2}\n')).toBe('{"a":1}\n{"a":2}\n');
+    expect(await send('text/plain', '[not json')).toBe('unchanged');
+    expect(await send('text/html', '<p>ssn</p>')).toBe('unchanged');
+    expect(await send('application/json', '{"a":1}')).toBe('unchanged');
+    // Labelled JSON that is not: refused, never passed on unchecked.
+    expect(await send('application/json', '{"ssn":')).toMatch(/response-unchecked/);
+    expect(await send('application/json', '\uFFFE')).toMatch(/response-unchecked/);
+  });
+
+  it('treats a trailing slash like none, as the frameworks route it', async () => {
+    const guard = createGuard(config, { logger: silent });
+    const deny = await guard.handleRequest(init('DELETE', '/persons/7/', [basic('alice') as [string, string]]));
+    expect(deny).toMatchObject({ action: 'respond', reason: 'rule-denied' });
+    const decision = await guard.handleRequest(init('GET', '/persons/7//', [basic('alice') as [string, string]]));
+    expect(decision).toMatchObject({ action: 'continue' });
+    if (decision.action === 'continue') expect(decision.captureResponse).toBeDefined();
+    const trailing = createGuard(
+      { apis: [{ name: 'a', basePath: '/' }], rules: [{ name: 'x', match: { path: '/admin/' }, deny: {} }] },
+      { logger: silent },
+    );
+    expect(await trailing.handleRequest(init('GET', '/admin'))).toMatchObject({ reason: 'rule-denied' });
+    expect(await trailing.handleRequest(init('GET', '/admin/'))).toMatchObject({ reason: 'rule-denied' });
+  });
+
   it('matches the normalized path, so dot segments cannot dodge a rule', async () => {
     const guard = createGuard(
       { apis: [{ name: 'a', basePath: '/' }], rules: [{ name: 'admin', match: { path: '/admin/**' }, deny: {} }] },

@@ -10,7 +10,13 @@ import type {
   RespondDecision,
 } from '@sideguard/core';
 import { applyHeaderChanges } from './header-diff';
-import { parsePayload, type RequestPayload, requestPayloadSchema, responsePayloadSchema } from './payload';
+import {
+  type PayloadUrl,
+  parsePayload,
+  type RequestPayload,
+  requestPayloadSchema,
+  responsePayloadSchema,
+} from './payload';
 import type { StateSealer } from './state-seal';
 import { reasonPhrase, requestFromUrl, toGatewayInit, toWireHeaders } from './wire';
 
@@ -79,11 +85,16 @@ export async function responsePhase(context: PhaseContext, body: unknown): Promi
     exchange = sealed === undefined ? undefined : guard.restore(sealed.s);
     // Forged, expired, from another key, or naming an API a reload removed: all the same to the gateway.
     if (exchange === undefined || sealed === undefined) return badRequest('invalid state');
+    // A state is good for the request it was issued for only: sent with another request's response it
+    // would apply that request's (perhaps weaker) response rules.
+    if (!stateFits(guard, sealed.s, payload.method, payload.url)) {
+      return badRequest('state does not belong to this request (method or url differ)');
+    }
     extraHeaders = sealed.h ?? [];
   } else if (payload.request !== undefined) {
-    exchange = guard.exchangeFor(toGatewayInit(payload.request));
+    exchange = guard.exchangeFor(toGatewayInit(payload.request), 'request');
   } else if (payload.method !== undefined && payload.url !== undefined) {
-    exchange = guard.exchangeFor(requestFromUrl(payload.method, payload.url));
+    exchange = guard.exchangeFor(requestFromUrl(payload.method, payload.url), 'target');
   }
   const httpVersion = payload.http_version ?? '1.1';
   const echo = {
@@ -120,6 +131,18 @@ export async function responsePhase(context: PhaseContext, body: unknown): Promi
       body: text,
     },
   };
+}
+
+/** Whether a restored state was issued for the request this response answers: same method, target and API. */
+function stateFits(
+  guard: PhaseContext['guard'],
+  snapshot: ExchangeSnapshot,
+  method: string | undefined,
+  url: PayloadUrl | undefined,
+): boolean {
+  if (method === undefined || url === undefined) return false;
+  if (snapshot.method !== method || snapshot.url !== url.target) return false;
+  return guard.exchangeFor(requestFromUrl(method, url), 'target')?.api?.name === snapshot.api;
 }
 
 /**

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigError, type ConfigIssue, loadConfig, type SideguardConfigInput } from '@sideguard/core';
 import { z } from 'zod';
 import { parseSecretHash } from './secrets/secret-hash';
 import { SecretStore, type SecretStoreState, secretNamePattern } from './secrets/secret-store';
 import { decodeStateKey } from './state-seal';
+import { defaultRequestLimitBytes } from './types';
 
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name' });
 const secretName = z
@@ -56,13 +57,13 @@ export const serverConfigSchema = z
       .optional(),
     /** How long a `state` stays valid, in seconds; default 300. */
     stateTtlSeconds: z.number().int().min(1).max(86_400).default(300),
-    /** Largest sideband call body in bytes; default 1 MiB. */
+    /** Largest sideband call body in bytes; default 8 MiB (see `defaultRequestLimitBytes`). */
     requestLimitBytes: z
       .number()
       .int()
       .min(1024)
       .max(64 * 1024 * 1024)
-      .default(1024 * 1024),
+      .default(defaultRequestLimitBytes),
   })
   .superRefine((config, ctx) => {
     config.acceptedSecrets.forEach((name, index) => {
@@ -184,6 +185,53 @@ export async function resolveServerConfig(
  */
 export async function updateServerSecrets<T>(file: string, change: (store: SecretStore) => Promise<T> | T): Promise<T> {
   const absolute = resolve(file);
+  // Read, change and write under a lock: two `sideguard secrets` runs at once must not lose a change.
+  const release = await lockFile(absolute, file);
+  try {
+    return await updateLocked(absolute, file, change);
+  } finally {
+    await release();
+  }
+}
+
+/** How long a `secrets` command waits for another one's lock, and when a lock is taken to be left over. */
+const lockWaitMs = 10_000;
+const staleLockMs = 60_000;
+
+/**
+ * Takes `<file>.lock` (created exclusively). Waits while another process holds it; a lock older than
+ * a minute was left by a process that died and is taken over.
+ * @returns a function that releases the lock
+ */
+async function lockFile(absolute: string, file: string): Promise<() => Promise<void>> {
+  const lock = `${absolute}.lock`;
+  const deadline = Date.now() + lockWaitMs;
+  for (;;) {
+    try {
+      const handle = await open(lock, 'wx', 0o600);
+      await handle.close();
+      return () => unlink(lock).catch(() => {});
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw fileError(`cannot lock ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
+    const age = await stat(lock).then(
+      (info) => Date.now() - info.mtimeMs,
+      () => 0,
+    );
+    if (age > staleLockMs) await unlink(lock).catch(() => {});
+    else if (Date.now() > deadline) {
+      throw fileError(`${file} is locked by another sideguard secrets command (remove ${lock} if none is running)`);
+    } else await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function updateLocked<T>(
+  absolute: string,
+  file: string,
+  change: (store: SecretStore) => Promise<T> | T,
+): Promise<T> {
   let text: string | undefined;
   try {
     text = await readFile(absolute, 'utf8');

@@ -6,7 +6,12 @@ import { readBody } from './http-body';
 import { badRequest, type PhaseContext, type PhaseReply, requestPhase, responsePhase } from './phases';
 import { checkSecretStoreState, SecretStore } from './secrets/secret-store';
 import { StateSealer } from './state-seal';
-import type { SidebandApiReload, SidebandApiServer, SidebandApiServerOptions } from './types';
+import {
+  defaultRequestLimitBytes,
+  type SidebandApiReload,
+  type SidebandApiServer,
+  type SidebandApiServerOptions,
+} from './types';
 
 /** Settings a reload may change; replaced as a whole, read once per call. */
 interface Settings {
@@ -58,7 +63,7 @@ class SidebandApi implements SidebandApiServer {
     const { port = 0 } = options;
     if (!Number.isInteger(port) || port < 0 || port > 65_535) fail('port', 'must be an integer from 0 to 65535');
     this.#settings = resolveSettings(
-      { header: 'client-token', requestLimitBytes: 1024 * 1024, stateTtlMs: 300_000 },
+      { header: 'client-token', requestLimitBytes: defaultRequestLimitBytes, stateTtlMs: 300_000 },
       options,
     );
     if (options.stateKey !== undefined && options.stateKey.byteLength !== 32) fail('stateKey', 'must be 32 bytes');

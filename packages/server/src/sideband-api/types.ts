@@ -1,6 +1,13 @@
 import type { AuditSink, Logger, RedisClientLike, SideguardConfigInput } from '@sideguard/core';
 import type { SecretStore, SecretStoreState } from './secrets/secret-store';
 
+/**
+ * Default largest sideband call: 8 MiB. A gateway sends bodies up to 1 MiB by default, and JSON can
+ * escape a body to six times its size (`\u0000`) before headers are added; Ping's own test set-up uses
+ * 1 MiB, which refuses such calls.
+ */
+export const defaultRequestLimitBytes = 8 * 1024 * 1024;
+
 /** Options of {@link startSidebandApiServer}. */
 export interface SidebandApiServerOptions {
   /** The Sideguard configuration deciding requests (APIs, profiles, rate limits, rules); default `{}`. */
@@ -9,7 +16,7 @@ export interface SidebandApiServerOptions {
   secrets?: SecretStore;
   /** Header carrying the shared secret, matched in any case; default `CLIENT-TOKEN`. */
   sharedSecretHeader?: string;
-  /** Largest call body in bytes, answered 413 beyond; default 1 MiB (Ping's test environment's `request-limit`). */
+  /** Largest call body in bytes, answered 413 beyond; default {@link defaultRequestLimitBytes}. */
   requestLimitBytes?: number;
   /**
    * 32-byte key sealing `state`. Default: random per process, so a `state` only opens on the server that

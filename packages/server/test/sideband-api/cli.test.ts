@@ -221,6 +221,17 @@ describe('sideguard sideband-api and secrets', () => {
     });
   });
 
+  it('keeps every change when several secrets commands run at once', async () => {
+    const file = join(dir, 'concurrent.json');
+    const names = ['A', 'B', 'C', 'D', 'E', 'F'];
+    const results = await Promise.all(
+      names.map((name) => cli(`secret-for-${name}`, 'secrets', 'create', name, '--config', file)),
+    );
+    expect(results.map((result) => result.code)).toEqual(names.map(() => 0));
+    expect(Object.keys(JSON.parse(await readFile(file, 'utf8')).secrets).sort()).toEqual(names);
+    await expect(readFile(`${file}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('reloads the guard config when it changes, and keeps the running config when a file turns invalid', async () => {
     const { folder, file } = await setup('reload');
     await cli(secretA, 'secrets', 'create', 'A', '--config', file);

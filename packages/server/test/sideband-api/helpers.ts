@@ -88,6 +88,9 @@ export function upstreamResponse(overrides: Record<string, unknown> = {}): Recor
   return {
     response_code: '200',
     response_status: 'OK',
+    // The client request it answers, as the connector sends it (and as Ping's Postman example does).
+    method: 'GET',
+    url: pingTrace().url,
     http_version: '1.1',
     headers: [{ 'Content-Type': 'application/json' }, { 'Content-Length': String(body.length) }],
     body,

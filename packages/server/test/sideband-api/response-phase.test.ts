@@ -84,7 +84,8 @@ describe('Sideband API response phase', () => {
     const own = new StateSealer(stateKey);
     const snapshot = {
       s: {
-        ...{ v: 1, id: 'x', api: 'persons', clientIp: '::1', method: 'GET', url: '/persons/1', host: 'h' },
+        ...{ v: 1, id: 'x', api: 'persons', clientIp: '::1', method: 'GET', host: 'h' },
+        url: new URL(pingTrace().url as string).pathname,
         ...{ reason: 'allowed', responseRules: ['hide-audit'] },
       },
     };
@@ -133,6 +134,45 @@ describe('Sideband API response phase', () => {
     }
   });
 
+  it('refuses a state sent with the response of another request', async () => {
+    const { state } = await stateFor();
+    for (const other of [
+      upstreamResponse({ state, url: 'http://localhost:6443/persons/someone-else' }),
+      upstreamResponse({ state, method: 'POST' }),
+      upstreamResponse({ state, url: 'http://localhost:6443/public/x' }),
+      upstreamResponse({ state, method: undefined, url: undefined }),
+    ]) {
+      const result = await sideband(server.url, 'response', other);
+      expect(result.status).toBe(400);
+      expect(json(result).message).toMatch(/state does not belong to this request/);
+    }
+  });
+
+  it('without state, applies response rules whose profile and claim conditions it cannot check', async () => {
+    const strict = await startSidebandApiServer({
+      config: {
+        ...guardConfig,
+        rules: [
+          ...(guardConfig.rules ?? []),
+          { name: 'staff-names', match: { profiles: ['staff'] }, response: { removeFields: ['$.name'] } },
+          { name: 'flagged', match: { headers: { 'x-flag': true } }, response: { removeFields: ['$.id'] } },
+        ],
+      },
+      secrets: await storeWith(),
+      logger: recordingLogger().logger,
+    });
+    try {
+      // With the request: headers are known (no x-flag), identity is not.
+      const withRequest = json(await sideband(strict.url, 'response', upstreamResponse({ request: annTrace() })));
+      expect(JSON.parse(withRequest.body as string)).toEqual({ id: '7d9fc465' });
+      // With method and url only: header conditions are unknown too.
+      const targetOnly = json(await sideband(strict.url, 'response', upstreamResponse()));
+      expect(JSON.parse(targetOnly.body as string)).toEqual({});
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('with "request" context, finds the exchange from the original request payload', async () => {
     const reply = json(await sideband(server.url, 'response', upstreamResponse({ request: annTrace() })));
     expect(reply.body).toBe(filtered);
@@ -143,8 +183,9 @@ describe('Sideband API response phase', () => {
   it('with no context, finds the exchange from method and url, and echoes when they are absent', async () => {
     const url = 'http://localhost:6443/persons/7d9fc465';
     expect(json(await sideband(server.url, 'response', upstreamResponse({ method: 'GET', url }))).body).toBe(filtered);
-    const echoed = json(await sideband(server.url, 'response', upstreamResponse()));
-    expect(echoed).toEqual(upstreamResponse());
+    const bare = upstreamResponse({ method: undefined, url: undefined });
+    const echoed = json(await sideband(server.url, 'response', bare));
+    expect(echoed).toEqual(bare);
   });
 
   it('validates a "request" context as a request payload, naming the field', async () => {
@@ -168,11 +209,11 @@ describe('Sideband API response phase', () => {
     try {
       const payload = pingTrace({ url: 'http://localhost:6443/public/x' });
       const state = json(await sideband(limited.url, 'request', payload)).state as string;
-      const reply = json(await sideband(limited.url, 'response', upstreamResponse({ state })));
+      const reply = json(await sideband(limited.url, 'response', upstreamResponse({ state, url: payload.url })));
       const names = (reply.headers as Record<string, string>[]).map((entry) => Object.keys(entry)[0]?.toLowerCase());
       expect(names).toEqual(expect.arrayContaining(['content-type', 'ratelimit', 'ratelimit-policy']));
       limited.reload({ config: { apis: [{ name: 'other', basePath: '/public' }] } });
-      const after = await sideband(limited.url, 'response', upstreamResponse({ state }));
+      const after = await sideband(limited.url, 'response', upstreamResponse({ state, url: payload.url }));
       expect(after.status).toBe(400);
       expect(json(after)).toEqual({ message: 'invalid state' });
     } finally {

@@ -2,6 +2,7 @@ import { jsonErrorResponse, type StageResponse } from '../../decision/request-de
 import type { ExchangeState } from '../../guard/exchange';
 import type { GatewayResponse } from '../../http/gateway-response';
 import type { CauseLogger } from '../../telemetry/logger';
+import { ConnectorUsers } from '../connector-users';
 import type { HeaderFilterSettings } from '../header-filter';
 import type { SidebandClient } from '../http/index';
 import { aseRequestPayload, aseResponsePayload } from './payloads';
@@ -33,6 +34,8 @@ export interface AseConnectorSettings {
 export class AseConnector {
   readonly name = 'ase';
   readonly client: SidebandClient;
+  /** Exchanges from their request phase until their response phase settled (a reload waits for them). */
+  readonly users = new ConnectorUsers();
   readonly #settings: AseConnectorSettings;
   readonly #failures: CauseLogger;
 
@@ -63,6 +66,7 @@ export class AseConnector {
    * @param exchange - the exchange, already authenticated and rate limited
    */
   async checkRequest(exchange: ExchangeState): Promise<StageResponse | undefined> {
+    this.users.enter(exchange);
     const body = JSON.stringify(aseRequestPayload(exchange.request, this.#settings.headers, userOf(exchange)));
     let status: number;
     try {
@@ -95,15 +99,20 @@ export class AseConnector {
 
   /**
    * Response phase. Settles (never rejects) when ASE answered or failed; the guard awaits it only in
-   * `awaited` mode. Its outcome never changes the client's response.
+   * `awaited` mode. Its outcome never changes the client's response. The exchange leaves
+   * {@link users} when it settles.
    * @param exchange - the finished exchange
    * @param response - what the client was sent
    */
   reportResponse(exchange: ExchangeState, response: GatewayResponse): Promise<void> {
-    if (this.#settings.responsePhase === 'off') return Promise.resolve();
+    if (this.#settings.responsePhase === 'off') {
+      this.users.leave(exchange);
+      return Promise.resolve();
+    }
     const body = JSON.stringify(aseResponsePayload(response.status, response.headers, this.#settings.headers));
     return this.client
       .send({ method: 'POST', path: '/ase/response', headers: this.#headers(exchange), body, retry: false })
+      .finally(() => this.users.leave(exchange))
       .then(
         (reply) => {
           if (reply.status !== 200) {

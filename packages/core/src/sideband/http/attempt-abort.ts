@@ -18,7 +18,9 @@ export class AttemptAbort {
    * @param listener - called once, on abort
    */
   on(event: string, listener: Listener): this {
-    if (event === 'abort' && !this.aborted) (this.#listeners ??= []).push(listener);
+    if (event !== 'abort' || this.aborted) return this;
+    this.#listeners ??= [];
+    this.#listeners.push(listener);
     return this;
   }
 

@@ -1,9 +1,10 @@
-import { connectionNamed, isFraming, isHopByHop } from '../../http/fields';
+import { isFraming, isHopByHop } from '../../http/fields';
 import { type GatewayRequest, type RequestChanges, withRequestChanges } from '../../http/gateway-request';
 import type { HeaderEntry, HeaderList } from '../../http/headers';
 import { hostnameOf } from '../../http/target';
 import type { PingAuthorizeRequestPayload } from './payloads';
 import type { AllowReply, InvalidReply } from './replies';
+import { sameHeaders } from './same-headers';
 
 const absoluteUrl = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^#]*)/i;
 /** A URL a request line can carry: printable ASCII, no spaces. */
@@ -17,33 +18,6 @@ function splitUrl(url: string): { authority: string; target: string } | undefine
   const rest = match[3] ?? '';
   const target = rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest;
   return target.startsWith('/') ? { authority: match[2] ?? '', target } : undefined;
-}
-
-/** Values by lower-case name, in order; pseudo-headers left out. */
-function grouped(headers: HeaderList): Map<string, string[]> {
-  const groups = new Map<string, string[]>();
-  for (const [name, value] of headers) {
-    if (name.startsWith(':')) continue;
-    const key = name.toLowerCase();
-    const values = groups.get(key);
-    if (values === undefined) groups.set(key, [value]);
-    else values.push(value);
-  }
-  return groups;
-}
-
-/** Equal when every name has the same values in the same order; case of names and order across names do not count. */
-function sameHeaders(a: HeaderList, b: HeaderList): boolean {
-  const left = grouped(a);
-  const right = grouped(b);
-  if (left.size !== right.size) return false;
-  for (const [name, values] of left) {
-    const other = right.get(name);
-    if (other === undefined || other.length !== values.length || other.some((value, i) => value !== values[i])) {
-      return false;
-    }
-  }
-  return true;
 }
 
 function lowerNamed(headers: HeaderList, name: string): HeaderEntry[] {
@@ -60,8 +34,9 @@ export interface ApplyOptions {
  * Turns an allow reply into the request to forward (protocol reference §9.3). Method, path and query
  * are applied; a changed host sets only the `Host` header; headers follow the reply when any name's
  * values differ (case-insensitive names; the reply's order and case kept); a body the engine changed
- * replaces the original, and an absent one empties a body that was sent. Hop-by-hop headers are
- * dropped from a rewritten request, and framing (`Content-Length`, `Transfer-Encoding`,
+ * replaces the original, and an absent one empties a body that was sent. The fixed hop-by-hop
+ * headers are dropped from a rewritten request (names in the client's `Connection` are not: see
+ * {@link rebuildHeaders}), and framing (`Content-Length`, `Transfer-Encoding`,
  * `Content-Encoding`) is always the gateway's: recomputed for a buffered body, kept for a body still
  * on the wire. Returns the same request object when nothing changed.
  * @param request - the request that was sent
@@ -114,21 +89,37 @@ export function applyAllowReply(
  * @param headers - the request headers
  */
 export function withIdentityEncoding(headers: HeaderList): HeaderEntry[] {
-  return [...headers.filter(([name]) => name.toLowerCase() !== 'accept-encoding'), ['Accept-Encoding', 'identity']];
+  // Without `Accept-Charset` the app answers in its default charset (UTF-8 nearly everywhere); a client
+  // asking for another one would get a body the engine is not shown.
+  const kept = headers.filter(([name]) => {
+    const lower = name.toLowerCase();
+    return lower !== 'accept-encoding' && lower !== 'accept-charset';
+  });
+  kept.push(['Accept-Encoding', 'identity']);
+  return kept;
 }
 
+/** No `Connection`-named headers: only the fixed hop-by-hop set counts for a rewritten request. */
+const noConnectionNames: ReadonlySet<string> = new Set();
+
+/**
+ * The request's headers rebuilt from the engine's list. Names listed in `Connection` are not dropped:
+ * the engine's list is authoritative, and the client's `Connection` would otherwise delete headers a
+ * policy set (`Connection: X-Tenant-Filter`). Not even the client's own lines of those names: when a
+ * policy sets a header to the value the client sent, the two cannot be told apart. The app runs in
+ * this process, so those lines were never going to be dropped by a hop anyway.
+ */
 function rebuildHeaders(
   request: GatewayRequest,
   base: HeaderList,
   host: string | undefined,
   newBody: Uint8Array | undefined,
 ): HeaderEntry[] {
-  const named = connectionNamed(request.headers, base);
   const out: HeaderEntry[] = request.headers.filter(([name]) => name.startsWith(':'));
   const kept: HeaderEntry[] = [];
   for (const entry of base) {
     const lower = entry[0].toLowerCase();
-    if (lower.startsWith(':') || isHopByHop(lower, named) || isFraming(lower)) continue;
+    if (lower.startsWith(':') || isHopByHop(lower, noConnectionNames) || isFraming(lower)) continue;
     if (lower === 'host' && host !== undefined) continue;
     kept.push(entry);
   }

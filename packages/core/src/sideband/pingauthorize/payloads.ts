@@ -15,7 +15,7 @@ export interface PingAuthorizeRequestPayload {
   readonly url: string;
   readonly http_version: string;
   readonly headers: readonly PayloadHeader[];
-  /** The raw body, only when the request has one of a configured content type. */
+  /** The body, only when the request has one of a configured content type; always valid UTF-8 (else 415). */
   readonly body?: string;
   /** The client certificate's public key as a JWK, with `x5c: [base64 DER]`. */
   readonly client_certificate?: Readonly<Record<string, unknown>>;
@@ -31,7 +31,8 @@ export interface PingAuthorizeResponsePayload {
   readonly response_status: string;
   readonly http_version: string;
   readonly headers: readonly PayloadHeader[];
-  readonly body: string;
+  /** The body as text, only when it is readable text of a configured content type (left out otherwise). */
+  readonly body?: string;
   /** The request phase's `state`, verbatim. */
   readonly state?: unknown;
   /** The original `/sideband/request` body. */
@@ -110,30 +111,22 @@ export function accessTokenClaims(claims: Readonly<Record<string, unknown>>): Re
  * @param url - {@link clientUrl} of the original request
  * @param status - the response status
  * @param headers - the response headers
- * @param body - the response body as text
+ * @param body - the response body as text; `undefined` leaves `body` out
  */
 export function responsePayload(
   original: GatewayRequest,
   url: string,
   status: number,
   headers: HeaderList,
-  body: string,
+  body: string | undefined,
 ): PingAuthorizeResponsePayload {
-  return {
+  const payload = {
     method: original.method,
     url,
     response_code: String(status),
     response_status: (STATUS_CODES[status] ?? '').toUpperCase(),
     http_version: original.httpVersion,
     headers: payloadHeaders(headers),
-    body,
   };
-}
-
-/**
- * Bytes as text for a payload (UTF-8; invalid sequences become U+FFFD).
- * @param bytes - the body
- */
-export function utf8(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return body === undefined ? payload : { ...payload, body };
 }

@@ -6,6 +6,7 @@ import { type GatewayRequest, withRequestChanges } from '../../http/gateway-requ
 import type { GatewayResponse, ReplacementResponse } from '../../http/gateway-response';
 import { type HeaderEntry, type HeaderList, headerValue, headerValues } from '../../http/headers';
 import type { CauseLogger } from '../../telemetry/logger';
+import { ConnectorUsers } from '../connector-users';
 import type { SidebandClient, SidebandReply } from '../http/index';
 import { applyAllowReply, withIdentityEncoding } from './apply-reply';
 import type { MediaRanges } from './media-types';
@@ -18,9 +19,16 @@ import {
   payloadHeaderCount,
   payloadHeaders,
   responsePayload,
-  utf8,
 } from './payloads';
-import { type EngineResponse, type InvalidReply, parseRequestReply, parseResponseReply } from './replies';
+import {
+  type EngineResponse,
+  type InvalidDeny,
+  type InvalidReply,
+  parseRequestReply,
+  parseResponseReply,
+} from './replies';
+import { sameHeaders } from './same-headers';
+import { bodyText, declaredCharset } from './text-body';
 
 /** How the PingAuthorize connector behaves (protocol reference §9). */
 export interface PingAuthorizeSettings {
@@ -32,7 +40,10 @@ export interface PingAuthorizeSettings {
   readonly timeoutMs: number;
   /** Engine unreachable or answering nonsense: `open` lets the request (or response) through, `closed` answers 502. */
   readonly failMode: 'open' | 'closed';
-  /** Which request bodies are sent, and how large they may be (larger: 413). */
+  /**
+   * Which request bodies are sent, and how large they may be (larger: 413). A body of these types
+   * must be UTF-8 (declared `utf-8` or `us-ascii`, or no charset): anything else gets 415.
+   */
   readonly requestBody: { readonly contentTypes: MediaRanges; readonly maxBytes: number };
   /** Most request header lines; more get 431. */
   readonly maxHeaders: number;
@@ -40,8 +51,11 @@ export interface PingAuthorizeSettings {
   readonly responsePhase: boolean;
   /** What the response phase sends about the request: `auto` is `state` when received, else `request`. */
   readonly requestContext: 'auto' | 'state' | 'request' | 'none';
-  /** Most response-body bytes captured for the response phase. */
-  readonly responseBodyMaxBytes: number;
+  /**
+   * Which response bodies are sent (readable UTF-8 text of these types; others are left out, and
+   * policies cannot see or change them), and how many bytes are captured for the response phase.
+   */
+  readonly responseBody: { readonly contentTypes: MediaRanges; readonly maxBytes: number };
   /** Send the validated OAuth token's claims as `access_token`. */
   readonly sendAccessToken: boolean;
 }
@@ -54,6 +68,10 @@ function unavailable(): StageResponse {
 
 function tooLarge(): StageResponse {
   return jsonErrorResponse(413, 'body-too-large', 'The request body is too large.');
+}
+
+function notUtf8(): StageResponse {
+  return jsonErrorResponse(415, 'body-encoding-unsupported', 'The request body must be UTF-8 text to be authorized.');
 }
 
 /** The 502 that replaces a response the engine could not judge (fail closed). */
@@ -77,6 +95,8 @@ export class PingAuthorizeConnector {
   readonly client: SidebandClient;
   /** How adapters capture responses for the response phase; `undefined` when it is off. */
   readonly capture: ResponseCapture | undefined;
+  /** Exchanges from their request phase until their response phase settled (a reload waits for them). */
+  readonly users = new ConnectorUsers();
   readonly #settings: PingAuthorizeSettings;
   readonly #failures: CauseLogger;
   readonly #callHeaders: Record<string, string>;
@@ -99,7 +119,7 @@ export class PingAuthorizeConnector {
     this.#unavailable = unavailableResponse();
     this.capture = settings.responsePhase
       ? {
-          maxBytes: settings.responseBodyMaxBytes,
+          maxBytes: settings.responseBody.maxBytes,
           onOverflow: settings.failMode === 'closed' ? this.#unavailable : undefined,
         }
       : undefined;
@@ -123,6 +143,7 @@ export class PingAuthorizeConnector {
    * @param exchange - the exchange, already authenticated and rate limited
    */
   async checkRequest(exchange: ExchangeState): Promise<StageResponse | undefined> {
+    this.users.enter(exchange);
     const { request } = exchange;
     if (payloadHeaderCount(request.headers) > this.#settings.maxHeaders) {
       return jsonErrorResponse(431, 'request-headers-too-large', 'The request has too many header lines.');
@@ -150,6 +171,7 @@ export class PingAuthorizeConnector {
     if (reply.status !== 200) return this.#refusedRequest(exchange, payload, reply);
     const parsed = parseRequestReply(reply.body);
     if (parsed.kind === 'deny') return this.#deny(exchange, parsed.response);
+    if (parsed.kind === 'invalid-deny') return this.#invalidDeny(parsed);
     if (parsed.kind === 'invalid') return this.#invalidRequestReply(exchange, payload, parsed);
     const applied = applyAllowReply(request, payload, parsed, { identityEncoding: this.#settings.responsePhase });
     if ('kind' in applied) return this.#invalidRequestReply(exchange, payload, applied);
@@ -159,28 +181,36 @@ export class PingAuthorizeConnector {
   }
 
   /**
-   * Response phase: sends the captured response and resolves to the engine's replacement, or, when
-   * the engine cannot judge it, to a 502 replacement (fail closed) or the response unchanged (fail
-   * open). Never rejects. A response whose body passed the capture limit is not sent: the adapter
-   * already applied `capture.onOverflow`.
+   * Response phase: sends the captured response and resolves to what the engine's reply asks for
+   * (see {@link replyResponse}), or, when the engine cannot judge it, to a 502 replacement (fail
+   * closed) or the response unchanged (fail open). Never rejects. A response whose body passed the
+   * capture limit is not sent: the adapter already applied `capture.onOverflow`. The exchange leaves
+   * {@link users} when this settles.
    * @param exchange - the exchange of the response
    * @param response - what the app or upstream answered, with its body captured
    */
   filterResponse(exchange: ExchangeState, response: GatewayResponse): Promise<GatewayResponse> {
-    if (!this.#settings.responsePhase || response.bodyOverflow === true) return Promise.resolve(response);
+    if (!this.#settings.responsePhase || response.bodyOverflow === true) {
+      this.users.leave(exchange);
+      return Promise.resolve(response);
+    }
     // Nothing below should throw; if something does, the response still gets the fail mode, not a rejection.
-    return this.#filter(exchange, response).catch((error: unknown) => {
-      this.#failures.error(
-        'pingauthorize:response:unexpected',
-        { err: describe(error) },
-        'PingAuthorize response phase failed unexpectedly; applying its fail mode',
-      );
-      return this.#failResponse(exchange, response);
-    });
+    return this.#filter(exchange, response)
+      .catch((error: unknown) => {
+        this.#failures.error(
+          'pingauthorize:response:unexpected',
+          { err: describe(error) },
+          'PingAuthorize response phase failed unexpectedly; applying its fail mode',
+        );
+        return this.#failResponse(exchange, response);
+      })
+      .finally(() => this.users.leave(exchange));
   }
 
   async #filter(exchange: ExchangeState, response: GatewayResponse): Promise<GatewayResponse> {
-    if (encoded(response.headers)) {
+    const bytes = response.body ?? noBody;
+    const text = this.#responseText(response.headers, bytes);
+    if (text === false) {
       this.#failures.error(
         'pingauthorize:response:encoded',
         {},
@@ -189,9 +219,8 @@ export class PingAuthorizeConnector {
       return this.#failResponse(exchange, response);
     }
     const original = exchange.original;
-    const body = utf8(response.body ?? noBody);
     const payload = {
-      ...responsePayload(original, this.#clientUrl(exchange, original), response.status, response.headers, body),
+      ...responsePayload(original, this.#clientUrl(exchange, original), response.status, response.headers, text),
       ...requestContext(exchange.pingAuthorize),
     };
     let reply: SidebandReply;
@@ -230,12 +259,28 @@ export class PingAuthorizeConnector {
       this.#invalidReply('response', parsed);
       return this.#failResponse(exchange, response);
     }
-    const replacement = parsed.response;
-    return {
-      status: replacement.status,
-      headers: ownHeaders(withoutTransportHeaders(replacement.headers), exchange.responseHeaders),
-      body: Buffer.from(replacement.body, 'utf8'),
-    };
+    return replyResponse(response, bytes, text, parsed.response, exchange.responseHeaders);
+  }
+
+  /**
+   * The response body as text for the payload: `undefined` to leave it out (not of a configured
+   * type, or not readable UTF-8 — logged, since policies then cannot see it), or `false` when it is
+   * of a configured type but content-encoded although upstream was asked for `identity`.
+   */
+  #responseText(headers: HeaderList, bytes: Uint8Array): string | undefined | false {
+    const types = headerValues(headers, 'content-type');
+    if (!this.#settings.responseBody.contentTypes.matches(types[0])) return undefined;
+    if (encoded(headers)) return false;
+    const charset = declaredCharset(types);
+    const text = charset === false ? undefined : bodyText(bytes, charset);
+    if (text === undefined) {
+      this.#failures.error(
+        'pingauthorize:response:not-utf8',
+        {},
+        'A response body of a configured content type is not UTF-8 text; it is not sent to PingAuthorize, so policies cannot see or change it',
+      );
+    }
+    return text;
   }
 
   /** The body to send: `undefined` for none, or a response when it is refused. */
@@ -247,9 +292,8 @@ export class PingAuthorizeConnector {
       (declared !== undefined && declared > 0) ||
       headerValue(headers, 'transfer-encoding') !== undefined ||
       (declared === undefined && Number.parseFloat(request.httpVersion) >= 2);
-    if (!mayHaveBody || !this.#settings.requestBody.contentTypes.matches(headerValue(headers, 'content-type'))) {
-      return undefined;
-    }
+    const types = headerValues(headers, 'content-type');
+    if (!mayHaveBody || !this.#settings.requestBody.contentTypes.matches(types[0])) return undefined;
     if (encoded(headers)) {
       return jsonErrorResponse(
         415,
@@ -257,6 +301,9 @@ export class PingAuthorizeConnector {
         'The request body must not be content-encoded to be authorized.',
       );
     }
+    // The app decodes by the declared charset (express.json honours utf-16le): the engine must read the same text.
+    const charset = declaredCharset(types);
+    if (charset === false) return notUtf8();
     const { maxBytes } = this.#settings.requestBody;
     if (declared !== undefined && declared > maxBytes) return tooLarge();
     let bytes: Uint8Array;
@@ -267,7 +314,8 @@ export class PingAuthorizeConnector {
       throw error;
     }
     if (bytes.byteLength > maxBytes) return tooLarge();
-    return bytes.byteLength === 0 ? undefined : utf8(bytes);
+    if (bytes.byteLength === 0) return undefined;
+    return bodyText(bytes, charset) ?? notUtf8();
   }
 
   #requestPayload(exchange: ExchangeState, body: string | undefined): PingAuthorizeRequestPayload {
@@ -349,8 +397,18 @@ export class PingAuthorizeConnector {
       reason: 'sideband-blocked',
       status: response.status,
       headers: ownHeaders(withoutTransportHeaders(response.headers), exchange.responseHeaders),
-      body: response.body,
+      body: response.body ?? '',
     };
+  }
+
+  /** A deny the engine meant but wrote unusably: 502 whatever the fail mode, so it never becomes an allow. */
+  #invalidDeny(reply: InvalidDeny): StageResponse {
+    this.#failures.error(
+      `pingauthorize:request:invalid-deny:${reply.cause}`,
+      { problem: reply.detail },
+      'PingAuthorize sent a deny it wrote unusably; answered 502 whatever the fail mode',
+    );
+    return unavailable();
   }
 
   #invalidRequestReply(
@@ -400,6 +458,44 @@ export class PingAuthorizeConnector {
       ? response
       : { ...response, headers: ownHeaders(response.headers, exchange.responseHeaders) };
   }
+}
+
+/**
+ * The response a response-phase reply asks for. The app's response itself when the reply changes
+ * neither status, headers (compared as {@link sameHeaders} does) nor body, so its bytes go out exactly
+ * as written. Otherwise a replacement with the reply's status and headers; its body is the reply's
+ * when that differs from the text sent (absent counts as empty), or when no text was sent and the
+ * reply supplies a non-empty one; else the original bytes, with their `Content-Encoding`.
+ * @param response - the app's response
+ * @param bytes - its body
+ * @param sent - the body text sent to the engine; `undefined` when it was left out
+ * @param reply - the engine's validated reply
+ * @param own - the gateway's own response headers (RateLimit)
+ */
+function replyResponse(
+  response: GatewayResponse,
+  bytes: Uint8Array,
+  sent: string | undefined,
+  reply: EngineResponse,
+  own: HeaderList,
+): GatewayResponse | ReplacementResponse {
+  let body: string | undefined;
+  if (sent !== undefined) {
+    if ((reply.body ?? '') !== sent) body = reply.body ?? '';
+  } else if (reply.body !== undefined && reply.body !== '') {
+    body = reply.body;
+  }
+  if (body === undefined && reply.status === response.status && sameHeaders(reply.headers, response.headers)) {
+    return response;
+  }
+  const headers = withoutTransportHeaders(reply.headers);
+  if (body === undefined)
+    headers.push(...response.headers.filter(([name]) => name.toLowerCase() === 'content-encoding'));
+  return {
+    status: reply.status,
+    headers: ownHeaders(headers, own),
+    body: body === undefined ? bytes : Buffer.from(body, 'utf8'),
+  };
 }
 
 /** The request context the response phase sends: `state` or `request`, never both. */

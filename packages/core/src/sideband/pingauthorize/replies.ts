@@ -6,7 +6,8 @@ export interface EngineResponse {
   readonly status: number;
   /** Header lines in the engine's order and case, validated. */
   readonly headers: readonly HeaderEntry[];
-  readonly body: string;
+  /** The body; `undefined` when the reply has none (absent or `null`). */
+  readonly body: string | undefined;
 }
 
 /** An allow reply: the request as the engine wants it forwarded. Absent fields leave the request as it was. */
@@ -28,8 +29,22 @@ export interface InvalidReply {
   readonly detail: string;
 }
 
+/**
+ * A deny (top-level `response`) the connector cannot use. Unlike an {@link InvalidReply} it never
+ * falls to the fail mode: the engine meant to refuse the request, so it is never let through.
+ */
+export interface InvalidDeny {
+  readonly kind: 'invalid-deny';
+  readonly cause: string;
+  readonly detail: string;
+}
+
 /** What a `/sideband/request` reply asks for. */
-export type RequestReply = AllowReply | { readonly kind: 'deny'; readonly response: EngineResponse } | InvalidReply;
+export type RequestReply =
+  | AllowReply
+  | { readonly kind: 'deny'; readonly response: EngineResponse }
+  | InvalidDeny
+  | InvalidReply;
 
 /** What a `/sideband/response` reply asks for. */
 export type ResponseReply = { readonly kind: 'response'; readonly response: EngineResponse } | InvalidReply;
@@ -86,8 +101,8 @@ function parseResponse(value: unknown, where: string): EngineResponse | InvalidR
   if (status === undefined) return invalid('bad-status', `${where}response_code is not a status from 200 to 599`);
   const headers = parseHeaders(value.headers, `${where}headers`);
   if (!Array.isArray(headers)) return headers;
-  const body = value.body ?? '';
-  if (typeof body !== 'string') return invalid('bad-shape', `${where}body is not a string`);
+  const body = optionalString(value.body);
+  if (body === false) return invalid('bad-shape', `${where}body is not a string`);
   return { status, headers, body };
 }
 
@@ -98,7 +113,8 @@ function optionalString(value: unknown): string | undefined | false {
 
 /**
  * Reads a `/sideband/request` reply of status 200: a top-level `response` is a deny to return to
- * the client; anything else is the request to forward, possibly modified.
+ * the client (an {@link InvalidDeny} when it cannot be used); anything else is the request to
+ * forward, possibly modified.
  * @param body - the reply body
  */
 export function parseRequestReply(body: Uint8Array): RequestReply {
@@ -107,7 +123,7 @@ export function parseRequestReply(body: Uint8Array): RequestReply {
   const reply = parsed.object;
   if (reply.response !== undefined && reply.response !== null) {
     const response = parseResponse(reply.response, 'response.');
-    return 'kind' in response ? response : { kind: 'deny', response };
+    return 'kind' in response ? { ...response, kind: 'invalid-deny' } : { kind: 'deny', response };
   }
   const method = optionalString(reply.method);
   if (method === false || (method !== undefined && !isToken(method))) {

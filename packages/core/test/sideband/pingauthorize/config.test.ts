@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { compileConfig } from '../../../src/config/compile';
 import { formatConfigPath, type SideguardConfigInput, validateConfig } from '../../../src/index';
 
@@ -37,14 +40,21 @@ describe('sideband.pingAuthorize config', () => {
       maxHeaders: 200,
       responsePhase: true,
       requestContext: 'auto',
-      responseBodyMaxBytes: 1024 * 1024,
+      responseBody: { maxBytes: 1024 * 1024 },
       sendAccessToken: false,
     });
-    const types = settings?.connector.requestBody.contentTypes;
-    for (const type of ['application/json', 'application/hal+json', 'application/x-www-form-urlencoded', 'text/csv']) {
-      expect(types?.matches(type), type).toBe(true);
+    for (const types of [settings?.connector.requestBody.contentTypes, settings?.connector.responseBody.contentTypes]) {
+      for (const type of [
+        'application/json',
+        'application/hal+json',
+        'application/x-www-form-urlencoded',
+        'text/csv',
+      ]) {
+        expect(types?.matches(type), type).toBe(true);
+      }
+      expect(types?.matches('multipart/form-data; boundary=x')).toBe(false);
+      expect(types?.matches('image/png')).toBe(false);
     }
-    expect(types?.matches('multipart/form-data; boundary=x')).toBe(false);
     expect(compiled.apis[0]?.sideband).toEqual(['pingauthorize']);
   });
 
@@ -97,7 +107,7 @@ describe('sideband.pingAuthorize config', () => {
           maxHeaders: 50,
           responsePhase: false,
           requestContext: 'state',
-          responseBody: { maxBytes: 2048 },
+          responseBody: { contentTypes: ['application/json', 'application/xml'], maxBytes: 2048 },
           sendAccessToken: true,
         }),
       ),
@@ -133,10 +143,58 @@ describe('sideband.pingAuthorize config', () => {
     [{ maxHeaders: 0 }, /maxHeaders/],
     [{ requestContext: 'both' }, /requestContext/],
     [{ responseBody: { maxBytes: 0 } }, /responseBody\.maxBytes/],
+    [{ responseBody: { contentTypes: ['xml'] } }, /responseBody\.contentTypes\[0\]: must be a media type/],
     [{ sendAccessToken: 'yes' }, /sendAccessToken/],
     [{ healthCheck: {} }, /Unrecognized key: "healthCheck"/],
   ])('rejects %j', (settings, message) => {
     const found = problems(config(settings as Partial<PingAuthorizeInput>));
     expect(found).toEqual([expect.stringMatching(message)]);
+  });
+});
+
+describe('sideband.pingAuthorize.sharedSecret', () => {
+  const secret = 'Zq8-shared-secret';
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+
+  function fromEnv(value: string): { env: string } {
+    process.env.PAZ_TEST_SECRET = value;
+    cleanups.push(() => delete process.env.PAZ_TEST_SECRET);
+    return { env: 'PAZ_TEST_SECRET' };
+  }
+
+  function fromFile(content: string): { file: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'paz-secret-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'secret');
+    writeFileSync(file, content);
+    return { file };
+  }
+
+  it.each([
+    ['an environment variable with a trailing newline', () => fromEnv(`${secret}\n`), /no control characters/],
+    ['a value with a carriage return', () => `${secret}\r`, /no control characters/],
+    ['a value past Latin-1', () => `${secret}\u2028x`, /Latin-1 only/],
+    ['a trailing space', () => `${secret} `, /must not begin or end with whitespace/],
+    ['a leading tab', () => fromEnv(`\t${secret}`), /must not begin or end with whitespace/],
+    ['a file with two trailing newlines', () => fromFile(`${secret}\n\n`), /no control characters/],
+  ])('refuses %s with one message that does not contain it', (_what, make, message) => {
+    const found = problems(config({ sharedSecret: make() }));
+    expect(found).toEqual([expect.stringMatching(message)]);
+    expect(found[0]).toMatch(/^sideband\.pingAuthorize\.sharedSecret: /);
+    expect(found[0]).not.toContain(secret);
+  });
+
+  it('reads a secret file without its one trailing newline (LF or CRLF), as editors write it', () => {
+    for (const content of [`${secret}\n`, `${secret}\r\n`, secret]) {
+      const compiled = compileConfig(config({ sharedSecret: fromFile(content) }));
+      expect(compiled.sideband.pingauthorize?.connector.sharedSecret).toBe(secret);
+    }
+  });
+
+  it('accepts spaces and tabs inside a secret', () => {
+    expect(problems(config({ sharedSecret: 'two words\tand a tab' }))).toEqual([]);
   });
 });

@@ -2,10 +2,12 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { Socket } from 'node:net';
 import { close, listen } from '../../../../../tools/test-utils/http-client';
 import {
+  type ContinueDecision,
   createGuard,
   type GatewayRequestInit,
   type Guard,
   type Logger,
+  type RequestDecision,
   type SideguardConfigInput,
 } from '../../../src/index';
 
@@ -72,8 +74,12 @@ export async function closeFakes(): Promise<void> {
 /**
  * Starts a fake engine.
  * @param handler - how calls are answered; default {@link echo}
+ * @param keepAliveMs - how long the engine keeps idle connections (and tells clients so); default Node's 5 s
  */
-export async function startFakePingAuthorize(handler: FakeHandler = echo): Promise<FakePingAuthorize> {
+export async function startFakePingAuthorize(
+  handler: FakeHandler = echo,
+  keepAliveMs?: number,
+): Promise<FakePingAuthorize> {
   let current = handler;
   const calls: FakeCall[] = [];
   const sockets = new Set<Socket>();
@@ -92,6 +98,7 @@ export async function startFakePingAuthorize(handler: FakeHandler = echo): Promi
       current(call, res);
     });
   });
+  if (keepAliveMs !== undefined) server.keepAliveTimeout = keepAliveMs;
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     accepted++;
@@ -193,4 +200,13 @@ export function requestInit(target: string, extra: Partial<GatewayRequestInit> =
     encrypted: false,
     ...extra,
   };
+}
+
+/**
+ * The decision as a `continue` one; fails the test with the status and reason otherwise.
+ * @param decision - what the guard decided
+ */
+export function continued(decision: RequestDecision): ContinueDecision {
+  if (decision.action !== 'continue') throw new Error(`expected continue, got ${decision.status} ${decision.reason}`);
+  return decision;
 }

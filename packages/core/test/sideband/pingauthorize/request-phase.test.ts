@@ -8,6 +8,7 @@ import {
   bodyOf,
   closeFakes,
   closeGuards,
+  continued,
   echo,
   guardFor,
   recordingLogger,
@@ -20,11 +21,6 @@ afterEach(async () => {
   await closeGuards();
   await closeFakes();
 });
-
-function continued(decision: RequestDecision) {
-  if (decision.action !== 'continue') throw new Error(`expected continue, got ${decision.status} ${decision.reason}`);
-  return decision;
-}
 
 function responded(decision: RequestDecision) {
   if (decision.action !== 'respond') throw new Error(`expected respond, got continue ${decision.reason}`);
@@ -405,9 +401,11 @@ describe('PingAuthorize allow replies', () => {
       path: '/shop/cart/v2',
       query: 'compare=co&a=1',
     });
+    // X-Conn stays: the engine's list is authoritative, whatever the client's Connection names.
     expect(decision.request.headers).toEqual([
       ['Host', 'api.internal:8443'],
       ['content-type', 'application/json'],
+      ['X-Conn', '1'],
       ['x-keep', 'b'],
       ['x-keep', 'a'],
       ['X-New', 'n'],
@@ -415,6 +413,32 @@ describe('PingAuthorize allow replies', () => {
       ['Accept-Encoding', 'identity'],
     ]);
     expect(await bodyText(decision)).toBe('{"item":1}');
+  });
+
+  it("never lets the client's Connection header remove headers the engine added or set", async () => {
+    // The policy sets the tenant filter (replacing any the client sent) and adds a role header.
+    const fake = await startFakePingAuthorize((call, res) => {
+      const headers = call.body.headers.filter((header: object) => !('X-Tenant-Filter' in header));
+      reply(res, { ...call.body, headers: [...headers, { 'X-Tenant-Filter': 't1' }, { 'X-Role': 'user' }] });
+    });
+    const guard = guardFor({ endpoints: [fake.url], responsePhase: false });
+    const connection: [string, string] = ['Connection', 'keep-alive, X-Tenant-Filter, X-Role'];
+    const added = continued(
+      await guard.handleRequest(requestInit('/shop', { headers: [['Host', 'shop.example.com'], connection] })),
+    );
+    // Same value as the policy sets: an echo and a set cannot be told apart, so it stays too.
+    const sameValue = continued(
+      await guard.handleRequest(
+        requestInit('/shop', { headers: [['Host', 'shop.example.com'], connection, ['X-Tenant-Filter', 't1']] }),
+      ),
+    );
+    for (const decision of [added, sameValue]) {
+      expect(decision.request.headers).toEqual([
+        ['Host', 'shop.example.com'],
+        ['X-Tenant-Filter', 't1'],
+        ['X-Role', 'user'],
+      ]);
+    }
   });
 
   it('empties a body the reply leaves out, and keeps the original Host when the reply drops it', async () => {
@@ -606,6 +630,27 @@ describe('PingAuthorize unusable replies', () => {
     expect(JSON.stringify(errors)).not.toContain('secret-looking');
   });
 
+  it.each([
+    ['a header value with CR LF', { response_code: '403', headers: [{ 'X-Why': 'a\r\nb' }] }],
+    ['a body that is not a string', { response_code: '403', body: { message: 'denied' } }],
+    ['a status that is not one', { response_code: 'forbidden' }],
+    ['a response that is not an object', 'denied'],
+  ])('answers 502 for a deny with %s even when failMode is open, logging the cause once', async (_what, response) => {
+    const fake = await startFakePingAuthorize((call, res) => reply(res, { ...call.body, response }));
+    const { logger, entries } = recordingLogger();
+    const guard = guardFor({ endpoints: [fake.url], failMode: 'open' }, { logger });
+    for (let i = 0; i < 3; i++) {
+      expect(await guard.handleRequest(requestInit('/shop'))).toMatchObject({
+        action: 'respond',
+        status: 502,
+        reason: 'sideband-unavailable',
+      });
+    }
+    const errors = entries.filter((entry) => entry.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.context.cause).toMatch(/^pingauthorize:request:invalid-deny:/);
+  });
+
   it('lets the request through unchanged on an unusable reply when failMode is open', async () => {
     const fake = await startFakePingAuthorize((_call, res) => reply(res, { headers: 'nope' }));
     const guard = guardFor({ endpoints: [fake.url], failMode: 'open', responsePhase: false });
@@ -686,6 +731,25 @@ describe('PingAuthorize error statuses', () => {
     expect(decision.reason).toBe('sideband-fail-open');
     // The response phase still runs, so upstream must still answer unencoded.
     expect(decision.request.headers).toContainEqual(['Accept-Encoding', 'identity']);
+  });
+
+  it('asks the app for an unencoded body in its own charset when the response phase is on', async () => {
+    const fake = await startFakePingAuthorize((call, res) => reply(res, call.body));
+    const decision = continued(
+      await guardFor({ endpoints: [fake.url] }).handleRequest(
+        requestInit('/shop', {
+          headers: [
+            ['Host', 'shop.example.com'],
+            ['Accept-Encoding', 'gzip, br'],
+            ['Accept-Charset', 'utf-16'],
+          ],
+        }),
+      ),
+    );
+    expect(decision.request.headers).toEqual([
+      ['Host', 'shop.example.com'],
+      ['Accept-Encoding', 'identity'],
+    ]);
   });
 
   it('answers within the timeout when the engine hangs', async () => {

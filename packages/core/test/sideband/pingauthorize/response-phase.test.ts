@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ContinueDecision, GatewayResponse, RequestDecision } from '../../../src/index';
+import type { GatewayResponse } from '../../../src/index';
 import {
   closeFakes,
   closeGuards,
+  continued,
   echo,
   type FakeCall,
   guardFor,
@@ -16,11 +17,6 @@ afterEach(async () => {
   await closeGuards();
   await closeFakes();
 });
-
-function continued(decision: RequestDecision): ContinueDecision {
-  if (decision.action !== 'continue') throw new Error(`expected continue, got ${decision.status} ${decision.reason}`);
-  return decision;
-}
 
 /** A captured upstream response, as an adapter reports it. */
 function upstream(body: string, extra: Partial<GatewayResponse> = {}): GatewayResponse {
@@ -265,11 +261,16 @@ describe('PingAuthorize response phase', () => {
     expect(JSON.stringify(entries)).not.toContain('test-secret');
   });
 
-  it('does not send a content-encoded response body it cannot read', async () => {
+  it('applies the fail mode to a content-encoded body of a type it sends, without sending it', async () => {
     const fake = await startFakePingAuthorize();
     const guard = guardFor({ endpoints: [fake.url] });
     const decision = continued(await guard.handleRequest(requestInit('/shop')));
-    const gzipped = upstream('\u001f\u008b', { headers: [['Content-Encoding', 'gzip']] });
+    const gzipped = upstream('\u001f\u008b', {
+      headers: [
+        ['Content-Type', 'application/json'],
+        ['Content-Encoding', 'gzip'],
+      ],
+    });
     expect((await guard.handleResponse(decision.exchange, gzipped)).status).toBe(502);
     expect(fake.callsTo('/sideband/response')).toHaveLength(0);
   });
