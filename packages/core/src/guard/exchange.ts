@@ -5,6 +5,7 @@ import type { GatewayRequest } from '../http/gateway-request';
 import type { HeaderEntry } from '../http/headers';
 import type { CompiledProfile } from '../profiles/compiled-profile';
 import type { CompiledRule } from '../rules/compiled-rule';
+import type { ConnectorUser, ConnectorUsers } from '../sideband/connector-users';
 import type { PingAuthorizeContext } from '../sideband/pingauthorize/payloads';
 import type { GuardRuntime } from './guard-runtime';
 
@@ -41,7 +42,7 @@ export interface ApiInfo {
 }
 
 /** The guard's own mutable view of an exchange; stages write to it, nothing outside the core does. */
-export class ExchangeState implements Exchange {
+export class ExchangeState implements Exchange, ConnectorUser {
   readonly startedAt: number;
   readonly original: GatewayRequest;
   request: GatewayRequest;
@@ -57,6 +58,8 @@ export class ExchangeState implements Exchange {
   clientId: string | undefined;
   /** The validated token's claims (OAuth profiles), for rules and sideband engines. */
   claims: Readonly<Record<string, unknown>> | undefined;
+  /** Sideband connectors this exchange may still call (kept open across a reload until it is done). */
+  connectorsInUse: ConnectorUsers[] | undefined;
   /** Response rules this request matched; applied when the response comes. */
   responseRules: readonly CompiledRule[] = [];
   /**
@@ -87,7 +90,7 @@ export class ExchangeState implements Exchange {
   }
 
   get id(): string {
-    this.#id ??= randomUUID();
+    this.#id ??= nextExchangeId();
     return this.#id;
   }
 
@@ -98,4 +101,17 @@ export class ExchangeState implements Exchange {
   get profile(): string | undefined {
     return this.matchedProfile?.name;
   }
+}
+
+/** The first 24 characters of a random UUID: what makes ids of this process differ from every other's. */
+const idPrefix = randomUUID().slice(0, 24);
+let idSequence = 0;
+
+/**
+ * A UUID-shaped id, unique among this process's exchanges (a sequence after a random per-process
+ * prefix). Ids correlate, they guard nothing, so they need no fresh entropy per request.
+ */
+function nextExchangeId(): string {
+  idSequence = (idSequence + 1) % 2 ** 48;
+  return idPrefix + idSequence.toString(16).padStart(12, '0');
 }

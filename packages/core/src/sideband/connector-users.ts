@@ -1,11 +1,17 @@
+/** What an exchange records of the connectors it uses (a field of the guard's exchange state). */
+export interface ConnectorUser {
+  /** The connectors this exchange entered and has not left; made on first use. */
+  connectorsInUse: ConnectorUsers[] | undefined;
+}
+
 /**
  * The exchanges that may still call a sideband connector, so that a reload closes a replaced
  * connector's client only once they are done with it: an exchange begun before the reload keeps
- * the connector it started with, response phase included. Counted by exchange, so entering or
- * leaving twice counts once; held weakly, so a lost exchange is not kept in memory.
+ * the connector it started with, response phase included. Each exchange notes the connectors it
+ * entered, so entering or leaving twice counts once — cheaper per request than a WeakSet, and a lost
+ * exchange is collected with its notes.
  */
 export class ConnectorUsers {
-  readonly #users = new WeakSet<object>();
   #count = 0;
   #onIdle: (() => void) | undefined;
 
@@ -13,9 +19,11 @@ export class ConnectorUsers {
    * An exchange starts using the connector (its request phase begins).
    * @param exchange - the exchange
    */
-  enter(exchange: object): void {
-    if (this.#users.has(exchange)) return;
-    this.#users.add(exchange);
+  enter(exchange: ConnectorUser): void {
+    const inUse = exchange.connectorsInUse;
+    if (inUse === undefined) exchange.connectorsInUse = [this];
+    else if (inUse.includes(this)) return;
+    else inUse.push(this);
     this.#count++;
   }
 
@@ -24,8 +32,11 @@ export class ConnectorUsers {
    * its response phase settled. Leaving an exchange that never entered does nothing.
    * @param exchange - the exchange
    */
-  leave(exchange: object): void {
-    if (!this.#users.delete(exchange)) return;
+  leave(exchange: ConnectorUser): void {
+    const inUse = exchange.connectorsInUse;
+    const index = inUse === undefined ? -1 : inUse.indexOf(this);
+    if (index === -1) return;
+    inUse?.splice(index, 1);
     this.#count--;
     if (this.#count === 0) this.#onIdle?.();
   }
