@@ -19,7 +19,7 @@ export interface SideguardFastifyOptions {
 
 const plugin: FastifyPluginAsync<SideguardFastifyOptions> = async (fastify, options) => {
   const { guard } = options;
-  // Requests routed again after the guard changed their method or URL, with the guard's exchange: the
+  // Requests routed again after the guard changed what Fastify routes by, with the guard's exchange: the
   // second pass through the hook must neither ask the guard again nor apply its decision twice.
   const rerouted = new WeakMap<IncomingMessage, Exchange>();
   fastify.decorateRequest('sideguard', null);
@@ -30,7 +30,7 @@ const plugin: FastifyPluginAsync<SideguardFastifyOptions> = async (fastify, opti
       request.sideguard = decided;
       return undefined;
     }
-    const { method, url } = raw;
+    const routedBy = routingOf(raw);
     // Read before the decision is applied: the getter keeps the first URL it sees.
     const sentUrl = request.originalUrl;
     const decision = await guard.handleRequest(toGatewayRequestInit(raw));
@@ -43,7 +43,7 @@ const plugin: FastifyPluginAsync<SideguardFastifyOptions> = async (fastify, opti
     // Replays a body the core read and installs response capture on `reply.raw`, both kept by a new route.
     continueRequest(raw, reply.raw, guard, decision);
     request.sideguard = decision.exchange;
-    if (raw.method !== method || raw.url !== url) {
+    if (!sameRouting(routingOf(raw), routedBy)) {
       rerouted.set(raw, decision.exchange);
       routeAgain(fastify, request, reply, sentUrl);
     }
@@ -52,12 +52,27 @@ const plugin: FastifyPluginAsync<SideguardFastifyOptions> = async (fastify, opti
 };
 
 /**
- * Fastify routes before `onRequest` hooks run, so a request whose method or URL the guard changed would
- * still reach the old route: its handler, hooks, schemas, `params` and `query`. This hijacks that first
- * pass, which stops it before any later hook or its handler, and hands the request back to Fastify's
- * router (the public `fastify.routing`), which runs the new route's whole lifecycle from `onRequest` on.
- * A throw out of it (only from app code such as `rewriteUrl`) answers 500 rather than leave the client
- * waiting on a hijacked reply.
+ * What Fastify chose the route by: method, URL and the headers its built-in `host` and `version` route
+ * constraints read (Node gives header names in lower case). Custom constraint strategies are the app's
+ * own code and may read anything, so they are not covered.
+ */
+function routingOf(raw: IncomingMessage): readonly unknown[] {
+  const { headers } = raw;
+  return [raw.method, raw.url, headers.host, headers[':authority'], headers['accept-version']];
+}
+
+/** Whether two {@link routingOf} results would route alike. */
+function sameRouting(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.every((value, i) => value === b[i]);
+}
+
+/**
+ * Fastify routes before `onRequest` hooks run, so a request whose method, URL, `Host` or
+ * `Accept-Version` the guard changed would still reach the old route: its handler, hooks, schemas,
+ * `params` and `query`. This hijacks that first pass, which stops it before any later hook or its
+ * handler, and hands the request back to Fastify's router (the public `fastify.routing`), which runs
+ * the new route's whole lifecycle from `onRequest` on. A throw out of it (only from app code such as
+ * `rewriteUrl`) answers 500 rather than leave the client waiting on a hijacked reply.
  */
 function routeAgain(fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, sentUrl: string): void {
   const raw = request.raw as IncomingMessage & { originalUrl?: string };
@@ -83,12 +98,13 @@ function routeAgain(fastify: FastifyInstance, request: FastifyRequest, reply: Fa
 /**
  * The Sideguard plugin for Fastify 5: an `onRequest` hook that runs every request through the guard.
  * Requests the guard answers get that answer and go no further; the others continue with
- * `request.sideguard` set. A request whose method or URL the guard changed is routed again, so it
- * reaches the route, `params` and `query` of the new method and URL, with the body the guard read or
- * replaced; the route Fastify first chose runs neither its handler nor any hook after this one, except
- * `onResponse` hooks, which Fastify runs for a hijacked reply too. `onRequest` hooks added before this
- * plugin run again on the new route, so register it first. Fastify's `rewriteUrl`, if set, is applied
- * again to the changed URL, so it must leave URLs it already rewrote as they are.
+ * `request.sideguard` set. A request whose method, URL, `Host` or `Accept-Version` the guard changed is
+ * routed again, so it reaches the route, `params` and `query` of the new method and URL, and the `host`
+ * and `version` constraints of the new headers, with the body the guard read or replaced; the route
+ * Fastify first chose runs neither its handler nor any hook after this one, except `onResponse` hooks,
+ * which Fastify runs for a hijacked reply too. `onRequest` hooks added before this plugin run again on
+ * the new route, so register it first. Fastify's `rewriteUrl`, if set, is applied again to the changed
+ * URL, so it must leave URLs it already rewrote as they are.
  * @example
  * await app.register(sideguardPlugin, { guard: createGuard({ apis: [{ name: 'orders', basePath: '/orders' }] }) });
  */

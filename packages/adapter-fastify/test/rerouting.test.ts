@@ -1,4 +1,4 @@
-import { createGuard } from '@sideguard/core';
+import { type ContinueDecision, createGuard, withRequestChanges } from '@sideguard/core';
 import { sideguardPlugin } from '@sideguard/fastify';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -157,5 +157,66 @@ describe('Fastify plugin, requests the guard rewrote', () => {
     const res = await send(app.address, { path: '/orders/1' });
     expect(res.status).toBe(500);
     expect(app.ran).toEqual([]);
+  });
+});
+
+/** A `continue` tweak: one header line set to a new value, as a PingAuthorize policy may do to any header. */
+function setHeader(name: string, value: string): (decision: ContinueDecision) => ContinueDecision {
+  return (decision) => {
+    const headers = decision.request.headers.filter(([line]) => line.toLowerCase() !== name.toLowerCase());
+    headers.push([name, value]);
+    return { ...decision, request: withRequestChanges(decision.request, { headers }) };
+  };
+}
+
+/**
+ * An app with one path served by routes constrained by `Host` and by `Accept-Version`, each answering
+ * its own name, and an `onRequest` hook registered before the plugin that counts routing passes.
+ */
+async function startConstrained(
+  rewrite: NonNullable<GuardTweaks['continue']>,
+): Promise<{ address: { host: string; port: number }; ran: string[] }> {
+  const guard = tweakGuard(createGuard({ apis: [{ name: 'orders', basePath: '/orders' }] }, { logger: quiet }), {
+    continue: rewrite,
+  });
+  const ran: string[] = [];
+  const app = Fastify();
+  apps.push(app);
+  app.addHook('onRequest', async () => void ran.push('routed'));
+  await app.register(sideguardPlugin, { guard });
+  const answer = (name: string) => async () => {
+    ran.push(name);
+    return name;
+  };
+  app.get('/orders/panel', { constraints: { host: 'admin.example' } }, answer('admin'));
+  app.get('/orders/panel', { constraints: { host: 'public.example' } }, answer('public'));
+  app.get('/orders/api', { constraints: { version: '1.0.0' } }, answer('v1'));
+  app.get('/orders/api', { constraints: { version: '2.0.0' } }, answer('v2'));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('not listening on a port');
+  return { address: { host: '127.0.0.1', port: address.port }, ran };
+}
+
+describe('Fastify plugin, requests whose routing headers the guard rewrote', () => {
+  it('routes a rewritten Host to the route constrained to the new host', async () => {
+    const app = await startConstrained(setHeader('HOST', 'public.example'));
+    const res = await send(app.address, { path: '/orders/panel', headers: { host: 'admin.example' } });
+    expect(res).toMatchObject({ status: 200, body: 'public' });
+    expect(app.ran).toEqual(['routed', 'routed', 'public']);
+  });
+
+  it('routes a rewritten Accept-Version to the route of the new version', async () => {
+    const app = await startConstrained(setHeader('accept-version', '2.x'));
+    const res = await send(app.address, { path: '/orders/api', headers: { 'accept-version': '1.x' } });
+    expect(res).toMatchObject({ status: 200, body: 'v2' });
+    expect(app.ran).toEqual(['routed', 'routed', 'v2']);
+  });
+
+  it('does not route again for a header that routes nothing', async () => {
+    const app = await startConstrained(setHeader('x-identity', 'alice'));
+    const res = await send(app.address, { path: '/orders/panel', headers: { host: 'admin.example' } });
+    expect(res).toMatchObject({ status: 200, body: 'admin' });
+    expect(app.ran).toEqual(['routed', 'admin']);
   });
 });

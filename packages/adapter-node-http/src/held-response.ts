@@ -119,15 +119,19 @@ class HeldResponse {
         if (typeof cb === 'function') process.nextTick(cb, writeAfterEnd());
         return false;
       case 'holding': {
+        // Measured before copying: a chunk past the bound is never held, so one huge write is never doubled.
+        const size = byteLengthOf(chunk, encoding);
+        if (this.#heldBytes + size > this.#maxBytes) {
+          this.#overflow();
+          return this.#onWrite(chunk, encoding, callback);
+        }
         // A copy: once called back, the app may reuse its buffer. `true` never asks it to wait for
         // 'drain' (none comes while holding); the bound on held bytes stands in for backpressure.
-        const bytes = copyToBuffer(chunk, encoding);
-        this.#bodyBytes += bytes.byteLength;
-        this.#held.push(bytes);
-        this.#heldBytes += bytes.byteLength;
+        this.#held.push(copyToBuffer(chunk, encoding));
+        this.#heldBytes += size;
+        this.#bodyBytes += size;
         // Buffered is done for the app: calling back only at `end` would hang an app that awaits each write.
         if (typeof cb === 'function') process.nextTick(cb);
-        if (this.#heldBytes > this.#maxBytes) this.#overflow();
         return true;
       }
     }
@@ -158,13 +162,14 @@ class HeldResponse {
         if (typeof cb === 'function') res.once('finish', () => (cb as Callback)());
         return res;
       case 'holding': {
-        const last = data === undefined ? empty : toBuffer(data, encoding);
-        if (this.#heldBytes + last.byteLength > this.#maxBytes) {
+        // Measured before encoding, for the same reason as in a write.
+        const size = data === undefined ? 0 : byteLengthOf(data, encoding);
+        if (this.#heldBytes + size > this.#maxBytes) {
           this.#overflow();
           return this.#onEnd(chunk, encoding, callback);
         }
-        this.#bodyBytes += last.byteLength;
-        this.#decide(last, cb);
+        this.#bodyBytes += size;
+        this.#decide(data === undefined ? empty : toBuffer(data, encoding), cb);
         return res;
       }
     }
@@ -199,7 +204,10 @@ class HeldResponse {
       }
     };
     this.#reported = true;
-    this.#guard.handleResponse(this.#exchange, response).then(send, () => send(response));
+    // `handleResponse` never rejects by contract. If a guard breaks it anyway, a capturing decision
+    // fails closed with its own overflow answer, when it has one, rather than sending an unjudged body.
+    const fallback = this.#capture?.onOverflow ?? response;
+    this.#guard.handleResponse(this.#exchange, response).then(send, () => send(fallback));
   }
 
   /** The body passed the limit: send the overflow answer and discard the rest, or let it all through. */

@@ -43,7 +43,8 @@ export function trackResponse(res: ServerResponse, guard: Guard, exchange: Excha
     if (typeof args[0] !== 'function') sent.count(args[0], args[1]);
     return end.apply(this, args);
   } as typeof res.end;
-  res.once('close', () => void guard.handleResponse(exchange, sent));
+  // `handleResponse` never rejects by contract; the catch keeps a guard that breaks it from crashing the host.
+  res.once('close', () => void guard.handleResponse(exchange, sent).catch(() => undefined));
 }
 
 /**

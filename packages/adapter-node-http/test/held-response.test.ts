@@ -108,6 +108,19 @@ describe('node-http response capture', () => {
     expect(callbacks.sort()).toEqual(['end', 'write']);
   });
 
+  it('fails closed with the overflow answer when a broken guard rejects a captured response', async () => {
+    const { address } = await serve(
+      {
+        continue: captureWith({ maxBytes: 1024, onOverflow: replacement(502, [], 'unchecked') }),
+        respond: () => Promise.reject(new Error('broken guard')),
+      },
+      (_req, res) => res.end('secret body'),
+    );
+    const response = await send(address, { path: '/orders/1' });
+    expect(response.status).toBe(502);
+    expect(response.body).toBe('unchecked');
+  });
+
   it("replaces status, headers and body, keeping only Sideguard's own headers", async () => {
     let ended = false;
     const { address } = await serve(
@@ -283,6 +296,46 @@ describe('node-http response capture', () => {
     expect(report).toMatchObject({ status: 200, bodyOverflow: true, body: undefined });
     expect(report.headers).toContainEqual(['x-app', 'secret']);
     expect(headerNames(report)).not.toContain('x-late');
+  });
+
+  // One write larger than the bound must not be copied first: memory would briefly hold it twice.
+  // `arrayBuffers` right after the call still counts such a copy, garbage or not, since nothing ran a GC.
+  const huge = 32 * 1024 * 1024;
+  it('passes one write larger than the bound on without copying it', async () => {
+    let grew = Number.NaN;
+    const { address, guard } = await serve(
+      { continue: captureWith({ maxBytes: 4096, onOverflow: undefined }) },
+      (_req, res) => {
+        const chunk = Buffer.alloc(huge, 97);
+        const before = process.memoryUsage().arrayBuffers;
+        res.write(chunk);
+        grew = process.memoryUsage().arrayBuffers - before;
+        res.end();
+      },
+    );
+    const res = await send(address, { path: '/orders/huge' });
+    expect(res.body).toHaveLength(huge);
+    expect(grew).toBeLessThan(huge);
+    await waitFor(() => guard.reports.length > 0);
+    expect(guard.reports[0]).toMatchObject({ bodyBytes: huge, bodyOverflow: true, body: undefined });
+  });
+
+  it('discards a last string larger than the bound without encoding it', async () => {
+    let grew = Number.NaN;
+    const { address, guard } = await serve(
+      { continue: captureWith({ maxBytes: 4096, onOverflow: replacement(502, [], 'too large') }) },
+      (_req, res) => {
+        const chunk = 'a'.repeat(huge);
+        const before = process.memoryUsage().arrayBuffers;
+        res.end(chunk);
+        grew = process.memoryUsage().arrayBuffers - before;
+      },
+    );
+    const res = await send(address, { path: '/orders/huge' });
+    expect(res).toMatchObject({ status: 502, body: 'too large' });
+    expect(grew).toBeLessThan(huge);
+    await waitFor(() => guard.reports.length > 0);
+    expect(guard.reports[0]).toMatchObject({ bodyBytes: huge, bodyOverflow: true, body: undefined });
   });
 
   for (const [mode, tweaks] of [

@@ -22,7 +22,7 @@ import { ruleMatches } from '../rules/match-rule';
 import { pingAuthorizeCapture, pingAuthorizeResponse } from '../sideband/pingauthorize/response-phase';
 import type { SidebandConnector } from '../sideband/sideband-connector';
 import type { AuditSink } from '../telemetry/audit';
-import { CauseLogger, type Logger, stderrLogger } from '../telemetry/logger';
+import { CauseLogger, type Logger, safeLogger, stderrLogger } from '../telemetry/logger';
 import { buildRuntime, retireRuntime } from './build-runtime';
 import { type ApiInfo, type Exchange, ExchangeState } from './exchange';
 import { type ExchangeSnapshot, restoreExchange, snapshotExchange } from './exchange-snapshot';
@@ -120,7 +120,7 @@ const stages: readonly RequestStage[] = [
  * @throws ConfigError listing every problem with its path
  */
 export function createGuard(config: SideguardConfigInput, deps: GuardDeps = {}): Guard {
-  const logger = deps.logger ?? stderrLogger;
+  const logger = safeLogger(deps.logger ?? stderrLogger);
   const failures = new CauseLogger(logger);
   const now = deps.now ?? (() => performance.now());
   const onAudit = deps.onAudit;

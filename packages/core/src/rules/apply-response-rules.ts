@@ -42,16 +42,13 @@ export function applyResponseRules(
   const type = headerValue(response.headers, 'content-type')?.toLowerCase() ?? '';
   const lines = ndjsonType.test(type);
   const labelled = lines || jsonType.test(type);
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    return labelled ? refuse(exchange, 'invalid-utf8') : response;
-  }
+  // Lenient: a stray invalid byte must not let a JSON body past the filter. Bodies left unchanged
+  // go out as the original bytes anyway.
+  const text = lenientUtf8.decode(body);
   if (!labelled && !looksLikeJson.test(text)) return response;
   let filtered: string | undefined;
   try {
-    filtered = lines ? filterLines(text, rules) : filterDocument(text, rules);
+    filtered = filterBody(text, rules, lines ? 'lines' : labelled ? 'document' : 'either');
   } catch (error) {
     if (error instanceof JsonTooDeepError) return refuse(exchange, 'too-deep');
     // Not JSON after all: only a body that says it is JSON must be readable.
@@ -70,7 +67,26 @@ const jsonType = /^(?:application|text)\/(?:[\w.+-]+\+)?json\b/;
 const ndjsonType = /^application\/(?:x-ndjson|jsonl|x-jsonlines)\b/;
 /** A JSON object or array, possibly after white space: the only JSON bodies rules can remove fields from. */
 const looksLikeJson = /^[\s\uFEFF]*[[{]/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder('utf-8');
+
+/**
+ * Filters a body as one JSON document, as JSON lines, or (`either`, for an unlabelled body) as a
+ * document and, failing that, as lines: NDJSON is often sent as `text/plain` or untyped.
+ * @throws SyntaxError when the body is none of them
+ */
+function filterBody(
+  text: string,
+  rules: ExchangeState['responseRules'],
+  as: 'document' | 'lines' | 'either',
+): string | undefined {
+  if (as === 'lines') return filterLines(text, rules);
+  try {
+    return filterDocument(text, rules);
+  } catch (error) {
+    if (as === 'document' || !(error instanceof SyntaxError)) throw error;
+    return filterLines(text, rules);
+  }
+}
 
 /** The document without the rules' paths, or `undefined` when none of them was there. */
 function filterDocument(text: string, rules: ExchangeState['responseRules']): string | undefined {

@@ -26,6 +26,25 @@ function toStderr(level: string): LogMethod {
 export const stderrLogger: Logger = { debug: ignore, info: ignore, warn: toStderr('warn'), error: toStderr('error') };
 
 /**
+ * A logger that never throws: the request path logs through it, and a host logger that throws (a
+ * full disk, a broken transport) must not turn into a rejected decision or an unhandled rejection.
+ * Calls keep the logger as `this`, as pino's methods need.
+ * @param logger - the host's logger
+ */
+export function safeLogger(logger: Logger): Logger {
+  const guarded =
+    (level: keyof Logger): LogMethod =>
+    (context, message) => {
+      try {
+        logger[level](context, message);
+      } catch {
+        // Nothing sensible is left to report it to.
+      }
+    };
+  return { debug: guarded('debug'), info: guarded('info'), warn: guarded('warn'), error: guarded('error') };
+}
+
+/**
  * Logs a recurring failure once per cause per interval instead of once per request, counting what it
  * held back. Bounded: past `maxCauses` distinct causes, the oldest is forgotten.
  */

@@ -181,9 +181,18 @@ describe('rules in the guard', () => {
     expect(await send(undefined, '[{"password":1}]')).toBe('[{}]');
     expect(await send('text/json', '\uFEFF{"ssn":1}')).toBe('{}');
     expect(await send('application/x-ndjson', '{"ssn":1,"a":1}\n{"a":2}\n')).toBe('{"a":1}\n{"a":2}\n');
+    expect(await send('text/plain', '{"ssn":1,"a":1}\n{"ssn":2}')).toBe('{"a":1}\n{}');
     expect(await send('text/plain', '[not json')).toBe('unchanged');
     expect(await send('text/html', '<p>ssn</p>')).toBe('unchanged');
     expect(await send('application/json', '{"a":1}')).toBe('unchanged');
+    // A stray invalid byte does not hide the document from the filter.
+    const invalid = {
+      status: 200,
+      headers: [] as [string, string][],
+      body: Buffer.concat([Buffer.from('{"ssn":1,"note":"'), Buffer.from([0xff]), Buffer.from('"}')]),
+    };
+    const cleaned = await guard.handleResponse(decision.exchange, invalid);
+    expect(Buffer.from(cleaned.body as Uint8Array).toString()).toBe('{"note":"\uFFFD"}');
     // Labelled JSON that is not: refused, never passed on unchecked.
     expect(await send('application/json', '{"ssn":')).toMatch(/response-unchecked/);
     expect(await send('application/json', '\uFFFE')).toMatch(/response-unchecked/);
@@ -306,5 +315,33 @@ describe('snapshots', () => {
     expect(exchange?.api?.name).toBe('persons');
     expect(exchange?.identity).toBeUndefined();
     expect(guard.exchangeFor(init('GET', '/nowhere'))).toBeUndefined();
+  });
+});
+
+describe('a logger that throws', () => {
+  it('never turns a logged failure into a rejection or an unhandled error', async () => {
+    const throwing: Logger = {
+      debug() {},
+      info() {
+        throw new Error('disk full');
+      },
+      warn() {
+        throw new Error('disk full');
+      },
+      error() {
+        throw new Error('disk full');
+      },
+    };
+    const guard = createGuard(config, { logger: throwing });
+    const decision = await guard.handleRequest(init('GET', '/persons/1', [basic('alice') as [string, string]]));
+    if (decision.action !== 'continue') throw new Error(decision.body);
+    const broken = {
+      status: 200,
+      headers: [['content-type', 'application/json']] as [string, string][],
+      body: Buffer.from('{'),
+    };
+    // The failure is logged (and the logger throws) on the way to the fail-closed answer.
+    await expect(guard.handleResponse(decision.exchange, broken)).resolves.toMatchObject({ status: 502 });
+    expect(() => guard.reload(config)).not.toThrow();
   });
 });

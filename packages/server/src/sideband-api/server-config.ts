@@ -194,23 +194,35 @@ export async function updateServerSecrets<T>(file: string, change: (store: Secre
   }
 }
 
-/** How long a `secrets` command waits for another one's lock, and when a lock is taken to be left over. */
-const lockWaitMs = 10_000;
-const staleLockMs = 60_000;
+/**
+ * How long a `secrets` command waits for another one's lock, and when a lock counts as left over by a
+ * process that died. Waiting outlasts staleness, so a dead command's lock never fails the next one.
+ */
+const lockWaitMs = 45_000;
+const staleLockMs = 30_000;
 
 /**
- * Takes `<file>.lock` (created exclusively). Waits while another process holds it; a lock older than
- * a minute was left by a process that died and is taken over.
+ * Takes `<file>.lock`: created exclusively, holding a random token so that only its owner removes
+ * it. Waits while another process holds it; a stale lock is moved aside by rename (atomic: of several
+ * waiters only one wins) before it is removed.
  * @returns a function that releases the lock
  */
 async function lockFile(absolute: string, file: string): Promise<() => Promise<void>> {
   const lock = `${absolute}.lock`;
+  const token = randomBytes(16).toString('hex');
   const deadline = Date.now() + lockWaitMs;
   for (;;) {
     try {
       const handle = await open(lock, 'wx', 0o600);
-      await handle.close();
-      return () => unlink(lock).catch(() => {});
+      try {
+        await handle.writeFile(token, 'utf8');
+      } finally {
+        await handle.close();
+      }
+      return async () => {
+        const holder = await readFile(lock, 'utf8').catch(() => undefined);
+        if (holder === token) await unlink(lock).catch(() => {});
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw fileError(`cannot lock ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
@@ -220,8 +232,16 @@ async function lockFile(absolute: string, file: string): Promise<() => Promise<v
       (info) => Date.now() - info.mtimeMs,
       () => 0,
     );
-    if (age > staleLockMs) await unlink(lock).catch(() => {});
-    else if (Date.now() > deadline) {
+    if (age > staleLockMs) {
+      const aside = `${lock}.${token}.stale`;
+      if (
+        await rename(lock, aside).then(
+          () => true,
+          () => false,
+        )
+      )
+        await unlink(aside).catch(() => {});
+    } else if (Date.now() > deadline) {
       throw fileError(`${file} is locked by another sideguard secrets command (remove ${lock} if none is running)`);
     } else await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -42,7 +42,7 @@ export interface PingAuthorizeSettings {
   readonly failMode: 'open' | 'closed';
   /**
    * Which request bodies are sent, and how large they may be (larger: 413). A body of these types
-   * must be UTF-8 (declared `utf-8` or `us-ascii`, or no charset): anything else gets 415.
+   * must be UTF-8 (declared `utf-8`, `utf8` or `us-ascii`, or no charset): anything else gets 415.
    */
   readonly requestBody: { readonly contentTypes: MediaRanges; readonly maxBytes: number };
   /** Most request header lines; more get 431. */
@@ -52,8 +52,9 @@ export interface PingAuthorizeSettings {
   /** What the response phase sends about the request: `auto` is `state` when received, else `request`. */
   readonly requestContext: 'auto' | 'state' | 'request' | 'none';
   /**
-   * Which response bodies are sent (readable UTF-8 text of these types; others are left out, and
-   * policies cannot see or change them), and how many bytes are captured for the response phase.
+   * Which response bodies are sent, and how many bytes are captured for the response phase. Bodies
+   * of other types are left out (policies cannot see or change them); a body of these types that is
+   * content-encoded or not UTF-8 (by the {@link requestBody} rules) gets the fail mode.
    */
   readonly responseBody: { readonly contentTypes: MediaRanges; readonly maxBytes: number };
   /** Send the validated OAuth token's claims as `access_token`. */
@@ -210,14 +211,7 @@ export class PingAuthorizeConnector {
   async #filter(exchange: ExchangeState, response: GatewayResponse): Promise<GatewayResponse> {
     const bytes = response.body ?? noBody;
     const text = this.#responseText(response.headers, bytes);
-    if (text === false) {
-      this.#failures.error(
-        'pingauthorize:response:encoded',
-        {},
-        'A response body is content-encoded, so PingAuthorize cannot read it; applying its fail mode',
-      );
-      return this.#failResponse(exchange, response);
-    }
+    if (text === false) return this.#failResponse(exchange, response);
     const original = exchange.original;
     const payload = {
       ...responsePayload(original, this.#clientUrl(exchange, original), response.status, response.headers, text),
@@ -264,23 +258,32 @@ export class PingAuthorizeConnector {
 
   /**
    * The response body as text for the payload: `undefined` to leave it out (not of a configured
-   * type, or not readable UTF-8 — logged, since policies then cannot see it), or `false` when it is
-   * of a configured type but content-encoded although upstream was asked for `identity`.
+   * type), or `false` (logged) when it is of a configured type but the engine cannot read it:
+   * content-encoded although upstream was asked for `identity`, or not UTF-8 text. Policies that
+   * must see such a body would be skipped, so the caller applies the fail mode.
    */
   #responseText(headers: HeaderList, bytes: Uint8Array): string | undefined | false {
     const types = headerValues(headers, 'content-type');
     if (!this.#settings.responseBody.contentTypes.matches(types[0])) return undefined;
-    if (encoded(headers)) return false;
+    if (encoded(headers)) {
+      this.#failures.error(
+        'pingauthorize:response:encoded',
+        {},
+        'A response body is content-encoded, so PingAuthorize cannot read it; applying its fail mode',
+      );
+      return false;
+    }
+    // No bytes read the same in every charset (HEAD, 204): nothing to refuse.
+    if (bytes.byteLength === 0) return '';
     const charset = declaredCharset(types);
     const text = charset === false ? undefined : bodyText(bytes, charset);
-    if (text === undefined) {
-      this.#failures.error(
-        'pingauthorize:response:not-utf8',
-        {},
-        'A response body of a configured content type is not UTF-8 text; it is not sent to PingAuthorize, so policies cannot see or change it',
-      );
-    }
-    return text;
+    if (text !== undefined) return text;
+    this.#failures.error(
+      'pingauthorize:response:not-utf8',
+      {},
+      'A response body of a configured content type is not UTF-8 text, so PingAuthorize cannot read it; applying its fail mode',
+    );
+    return false;
   }
 
   /** The body to send: `undefined` for none, or a response when it is refused. */
@@ -464,8 +467,9 @@ export class PingAuthorizeConnector {
  * The response a response-phase reply asks for. The app's response itself when the reply changes
  * neither status, headers (compared as {@link sameHeaders} does) nor body, so its bytes go out exactly
  * as written. Otherwise a replacement with the reply's status and headers; its body is the reply's
- * when that differs from the text sent (absent counts as empty), or when no text was sent and the
- * reply supplies a non-empty one; else the original bytes, with their `Content-Encoding`.
+ * (absent counts as empty) when that differs from the text sent, or, when no text was sent, when the
+ * reply changes the status or supplies a non-empty body; else the original bytes, with their
+ * `Content-Encoding`.
  * @param response - the app's response
  * @param bytes - its body
  * @param sent - the body text sent to the engine; `undefined` when it was left out
@@ -482,8 +486,9 @@ function replyResponse(
   let body: string | undefined;
   if (sent !== undefined) {
     if ((reply.body ?? '') !== sent) body = reply.body ?? '';
-  } else if (reply.body !== undefined && reply.body !== '') {
-    body = reply.body;
+  } else if (reply.status !== response.status || (reply.body !== undefined && reply.body !== '')) {
+    // The engine never saw these bytes: under another status (a deny, say) they must not go out.
+    body = reply.body ?? '';
   }
   if (body === undefined && reply.status === response.status && sameHeaders(reply.headers, response.headers)) {
     return response;

@@ -1,17 +1,20 @@
 /** A charset whose bytes every reader decodes as the engine does (UTF-8); `us-ascii` only when all bytes are ASCII. */
 export type TextCharset = 'utf-8' | 'us-ascii';
 
-function isTextCharset(value: string): value is TextCharset {
-  return value === 'utf-8' || value === 'us-ascii';
+/** The charset a lower-cased `charset` value names, if it is one of {@link TextCharset}. */
+function textCharset(value: string): TextCharset | undefined {
+  // A common alias: decoders that accept it (iconv-lite, Java, Python) read UTF-8; others refuse it themselves.
+  if (value === 'utf-8' || value === 'utf8') return 'utf-8';
+  return value === 'us-ascii' ? 'us-ascii' : undefined;
 }
 
 /** Fatal, so invalid bytes are refused instead of becoming U+FFFD that the app would never see. */
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The charset a message's `Content-Type` lines declare: `undefined` when none does, `'utf-8'` or
- * `'us-ascii'` when all that do agree on one of these, `false` for anything else (another charset,
- * or several different ones — a framework may take the last while this reads the first). Values are
+ * The charset a message's `Content-Type` lines declare: `undefined` when none does, `'utf-8'` (also
+ * for `utf8`) or `'us-ascii'` when all that do agree on one of these, `false` for anything else
+ * (another charset, or several different ones — a framework may take the last while this reads the first). Values are
  * case-insensitive and may be quoted. Parameters are split on `;` without regard to quoting, which
  * only ever finds more `charset` parameters than a strict parser, never fewer.
  * @param contentTypes - every `Content-Type` value of the message
@@ -27,8 +30,9 @@ export function declaredCharset(contentTypes: readonly string[]): TextCharset | 
         .trim()
         .toLowerCase();
       if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
-      if (!isTextCharset(value) || (found !== undefined && found !== value)) return false;
-      found = value;
+      const charset = textCharset(value);
+      if (charset === undefined || (found !== undefined && found !== charset)) return false;
+      found = charset;
     }
   }
   return found;

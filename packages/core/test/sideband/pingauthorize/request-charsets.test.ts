@@ -51,6 +51,10 @@ describe('PingAuthorize request body charsets', () => {
     'application/json;charset="utf-8"',
     'application/json; CHARSET=us-ascii',
     'text/plain; format=flowed; charset=utf-8',
+    'application/json; charset=utf8',
+    'text/plain; charset="UTF8"',
+    // The same charset under two names agrees.
+    'application/json; charset=utf-8; charset=utf8',
   ])('sends a body declared %s', async (contentType) => {
     const fake = await startFakePingAuthorize();
     const guard = guardFor({ endpoints: [fake.url], responsePhase: false });
