@@ -160,21 +160,24 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 
 /** Turns the script's reply into an outcome, refusing anything not shaped as the script answers. */
 function parseReply(reply: unknown, counters: number): RateLimitOutcome {
-  if (!Array.isArray(reply) || reply.length !== 1 + 2 * counters) {
-    throw new Error('Redis rate-limit store got a malformed reply from the decision script');
-  }
-  const values: number[] = [];
-  for (const value of reply) {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-      throw new Error('Redis rate-limit store got a malformed reply from the decision script');
-    }
-    values.push(value);
-  }
-  const [admitted = -1, ...rest] = values;
-  if (admitted !== 0 && admitted !== 1) {
-    throw new Error('Redis rate-limit store got a malformed reply from the decision script');
-  }
+  // node-redis and ioredis hand a bulk string over as a string; some setups return a Buffer.
+  const text = typeof reply === 'string' ? reply : reply instanceof Uint8Array ? Buffer.from(reply).toString() : '';
+  const parts = text.split(' ');
+  if (parts.length !== 1 + 2 * counters || (parts[0] !== '0' && parts[0] !== '1')) throw malformed();
   const states: CounterState[] = [];
-  for (let i = 0; i < rest.length; i += 2) states.push({ used: rest[i] ?? 0, resetMs: rest[i + 1] ?? 0 });
-  return { admitted: admitted === 1, counters: states };
+  for (let i = 1; i < parts.length; i += 2) {
+    const used = wholeNumber(parts[i]);
+    const resetMs = wholeNumber(parts[i + 1]);
+    states.push({ used, resetMs });
+  }
+  return { admitted: parts[0] === '1', counters: states };
+}
+
+function wholeNumber(text: string | undefined): number {
+  if (text === undefined || !/^\d{1,15}$/.test(text)) throw malformed();
+  return Number(text);
+}
+
+function malformed(): Error {
+  return new Error('Redis rate-limit store got a malformed reply from the decision script');
 }

@@ -442,7 +442,7 @@ describe.each(flavors)('Redis store with $name', (flavor) => {
 });
 
 describe('Redis store without a server', () => {
-  const valid = [1, 3, 500, 4, 60_000];
+  const valid = '1 3 500 4 60000';
 
   it('accepts only clients of the two libraries and sane options', () => {
     const fake = { call: async () => valid };
@@ -477,7 +477,7 @@ describe('Redis store without a server', () => {
     const node = createRedisStore({
       sendCommand: async (args: readonly string[]) => {
         calls.push([...args]);
-        return [0, 3, 500, 4, 60_000];
+        return Buffer.from('0 3 500 4 60000');
       },
     });
     const counters = [
@@ -501,7 +501,22 @@ describe('Redis store without a server', () => {
 
   it('refuses replies not shaped like the script answers', async () => {
     const counters = [{ key: 'org', limit: 10, periodMs: 1000 }];
-    for (const reply of ['OK', null, 1, [], [1, 1], [1, 1, 1, 1], [2, 1, 1], [1, '1', 1], [1, -1, 1], [1, 1.5, 1]]) {
+    const wrong = [
+      'OK',
+      null,
+      1,
+      [1, 1, 500],
+      '',
+      '1 1',
+      '1 1 1 1',
+      '2 1 1',
+      '1 -1 1',
+      '1 1.5 1',
+      '1 1 1e3',
+      '1  1 1',
+      ' 1 1 1',
+    ];
+    for (const reply of wrong) {
       const store = createRedisStore({ call: async () => reply });
       await expect(store.consume(check(counters))).rejects.toThrow(/malformed reply/);
     }
@@ -520,7 +535,7 @@ describe('Redis store without a server', () => {
           return rateLimitScriptSha1;
         }
         if (!loaded) throw new Error('NOSCRIPT No matching script. Please use EVAL.');
-        return [1, 1, 500];
+        return '1 1 500';
       },
     };
     const store = createRedisStore(client);
@@ -570,7 +585,7 @@ describe('Redis store without a server', () => {
     await expect(silent.consume(check(counters))).rejects.toThrow('did not answer within 50 ms');
     expect(performance.now() - started).toBeLessThan(100);
 
-    const late = createRedisStore({ call: () => sleep(80).then(() => [1, 1, 500]) }, { timeoutMs: 30 });
+    const late = createRedisStore({ call: () => sleep(80).then(() => '1 1 500') }, { timeoutMs: 30 });
     const lateError = createRedisStore(
       { call: () => sleep(80).then(() => Promise.reject(new Error('late failure'))) },
       { timeoutMs: 30 },
