@@ -158,7 +158,10 @@ class SidebandApi implements SidebandApiServer {
     const settings = this.#settings;
     const presented = req.headersDistinct[settings.header];
     // A repeated header is ambiguous: refused rather than guessing which copy counts.
-    const secret = presented?.length === 1 ? await this.secrets.verify(presented[0]) : undefined;
+    const secret =
+      presented?.length === 1
+        ? await this.secrets.verify(presented[0], Date.now(), req.socket.remoteAddress ?? '')
+        : undefined;
     if (secret === undefined) {
       this.#noteRefusal(req, presented === undefined ? 'missing' : 'wrong');
       return this.#send(res, { status: 401, correlationId: randomUUID(), body: invalidToken });

@@ -112,6 +112,21 @@ describe('SecretStore life cycle', () => {
     expect(results).toEqual(['B', undefined, undefined, 'B']);
   });
 
+  it('lets one caller hold only two uncached checks, so a flood from it cannot lock others out', async () => {
+    const store = await storeAB();
+    store.add('A');
+    store.add('B');
+    const now = Date.now();
+    const flood = Array.from({ length: 50 }, (_, i) => store.verify(`wrong-${i}`, now, '203.0.113.66'));
+    // The gateway's first call with the rotated secret gets a slot although the flood came first.
+    const gateway = store.verify(valueB, now, '10.0.0.5');
+    expect(await gateway).toBe('B');
+    const outcomes = await Promise.all(flood);
+    expect(outcomes.every((outcome) => outcome === undefined)).toBe(true);
+    // Its slots are free again once its checks are done.
+    expect(await store.verify(valueA, now, '203.0.113.66')).toBe('A');
+  });
+
   it('applies a change made during a check: an added secret matches, a removed one does not', async () => {
     const store = await storeAB();
     store.add('A');

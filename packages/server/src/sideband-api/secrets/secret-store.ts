@@ -80,6 +80,9 @@ export class SecretStoreError extends Error {
 export const secretNamePattern = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
 /** Longest secret value accepted; longer presented values are refused without hashing. */
 export const maxSecretLength = 1024;
+
+/** Distinct uncached values one caller may have under verification at once. */
+export const maxChecksPerSource = 2;
 const minSecretLength = 8;
 // Visible ASCII, inner spaces allowed: HTTP trims a header value's ends and forbids control characters.
 const secretValuePattern = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
@@ -124,6 +127,8 @@ export class SecretStore {
   #missEpoch = 0;
   /** Verifications under way, so concurrent requests with one new value share one scrypt run. */
   readonly #pending = new Map<string, Promise<Check>>();
+  /** Uncached verifications under way per caller (address), so one caller cannot fill the queue. */
+  readonly #perSource = new Map<string, number>();
 
   /**
    * @param state - secrets and accepted names to start with (e.g. read from the server config file)
@@ -257,9 +262,13 @@ export class SecretStore {
    * Finds the accepted secret a presented value equals.
    * @param presented - the shared-secret header's value, if any
    * @param now - the current time in milliseconds
+   * @param source - who presents it (the caller's address): each source may have only
+   *   {@link maxChecksPerSource} distinct uncached values under verification at once, so one caller
+   *   flooding wrong values cannot take every scrypt slot from the others (a gateway's first call with
+   *   a newly added secret, say)
    * @returns the secret's name, or `undefined` for no match, no value, or verification capacity exhausted
    */
-  async verify(presented: string | undefined, now = Date.now()): Promise<string | undefined> {
+  async verify(presented: string | undefined, now = Date.now(), source = ''): Promise<string | undefined> {
     if (presented === undefined || presented === '' || presented.length > maxSecretLength) return undefined;
     const key = createHmac('sha256', this.#hmacKey).update(presented).digest('base64url');
     // A change of the accepted set during a check can invalidate its result; check again then, a few times.
@@ -267,7 +276,7 @@ export class SecretStore {
       const known = this.#matches.get(key);
       if (known !== undefined && this.#isAccepted(known)) return known.name;
       if (this.#misses.get(key, now) === this.#missEpoch) return undefined;
-      const check = this.#check(key, presented, now);
+      const check = this.#check(key, presented, now, source);
       if (check === undefined) return undefined;
       const { match, epoch } = await check;
       if (match !== undefined ? this.#isAccepted(match) : epoch === this.#missEpoch) return match?.name;
@@ -275,9 +284,11 @@ export class SecretStore {
     return undefined;
   }
 
-  #check(key: string, presented: string, now: number): Promise<Check> | undefined {
+  #check(key: string, presented: string, now: number, source: string): Promise<Check> | undefined {
     const pending = this.#pending.get(key);
     if (pending !== undefined) return pending;
+    const running = this.#perSource.get(source) ?? 0;
+    if (running >= maxChecksPerSource) return undefined;
     const epoch = this.#missEpoch;
     const candidates = this.#accepted.map((name) => this.#records.get(name) as SecretRecord);
     const check = this.#gate.run(async (): Promise<Check> => {
@@ -294,7 +305,13 @@ export class SecretStore {
       return { match, epoch };
     });
     if (check === undefined) return undefined;
-    const shared = check.finally(() => this.#pending.delete(key));
+    this.#perSource.set(source, running + 1);
+    const shared = check.finally(() => {
+      this.#pending.delete(key);
+      const left = (this.#perSource.get(source) ?? 1) - 1;
+      if (left > 0) this.#perSource.set(source, left);
+      else this.#perSource.delete(source);
+    });
     this.#pending.set(key, shared);
     return shared;
   }
