@@ -39,22 +39,23 @@ export function filterHeaders(
   hostValue?: string,
 ): PayloadHeader[] {
   const out: PayloadHeader[] = [];
+  const { maxHeaders, maxBytes } = settings;
   let bytes = 0;
-  const push = (name: string, value: string): boolean => {
-    const size = name.length + value.length;
-    if (out.length >= settings.maxHeaders || bytes + size > settings.maxBytes) return false;
-    bytes += size;
-    out.push({ [name]: value });
-    return true;
-  };
-  if (hostValue !== undefined) push('host', hostValue);
+  if (hostValue !== undefined && maxHeaders > 0 && hostValue.length + 4 <= maxBytes) {
+    bytes = hostValue.length + 4;
+    out.push({ host: hostValue });
+  }
+  // One loop without a helper closure: this runs for every screened request.
   for (const [rawName, value] of headers) {
     const name = rawName.toLowerCase();
-    if (name === 'host' || name.startsWith(':')) continue;
+    if (name === 'host' || name.charCodeAt(0) === 0x3a) continue;
     if (credentials.has(name) && !settings.sendCredentials && !settings.redact.has(name)) continue;
     if (settings.mode === 'allow' ? !settings.names.has(name) : settings.names.has(name)) continue;
     const sent = settings.redact.has(name) ? redact(settings.redactionKey, value) : value;
-    if (!push(name, sent)) break;
+    const size = name.length + sent.length;
+    if (out.length >= maxHeaders || bytes + size > maxBytes) break;
+    bytes += size;
+    out.push({ [name]: sent });
   }
   return out;
 }
