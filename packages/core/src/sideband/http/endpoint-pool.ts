@@ -1,5 +1,4 @@
-import { Pool } from 'undici';
-import { AttemptAbort } from './attempt-abort';
+import { type Dispatcher, Pool } from 'undici';
 import type { EndpointAddress } from './endpoint-url';
 import {
   classifyTransportFailure,
@@ -125,28 +124,28 @@ export class EndpointPool {
     // One timer bounds the attempt whether it is queued, connecting (slow TLS handshake) or waiting for
     // the reply, and aborts it in undici so an abandoned request never goes out late or holds a slot.
     return new Promise((resolve) => {
-      let settled = false;
-      const controller = new AttemptAbort();
+      const collector = new ReplyCollector(this.#maxBytes, this.address.url, (outcome) => {
+        clearTimeout(timer);
+        resolve(outcome instanceof Error ? this.#failure(outcome, false, timeoutMs) : { ok: true, reply: outcome });
+      });
       const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        controller.abort();
-        resolve(this.#failure(undefined, true, timeoutMs));
+        if (collector.abandon()) resolve(this.#failure(undefined, true, timeoutMs));
       }, timeoutMs);
-      this.#exchange(request, controller).then(
-        (reply) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve({ ok: true, reply });
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          resolve(this.#failure(error, false, timeoutMs));
-        },
-      );
+      try {
+        // The dispatch API hands the reply over in callbacks: no response stream per call.
+        this.#pool.dispatch(
+          {
+            origin: this.address.origin,
+            method: request.method,
+            path: request.path,
+            headers: request.headers,
+            body: request.body ?? null,
+          },
+          collector,
+        );
+      } catch (error) {
+        collector.fail(error);
+      }
     });
   }
 
@@ -161,52 +160,6 @@ export class EndpointPool {
     const closed = await Promise.race([closing, grace]);
     clearTimeout(timer);
     if (!closed) await this.#pool.destroy();
-  }
-
-  async #exchange(request: AttemptRequest, signal: AttemptAbort): Promise<SidebandReply> {
-    const response = await this.#pool.request({
-      method: request.method,
-      path: request.path,
-      headers: request.headers,
-      body: request.body,
-      signal,
-    });
-    if (signal.aborted) {
-      // Headers arrived after the attempt gave up: release the connection rather than read the body.
-      discard(response.body);
-      throw new Error('Reply arrived after the attempt timed out');
-    }
-    const body = await this.#readBody(response.headers, response.body);
-    return { status: response.statusCode, headers: response.headers, body, endpoint: this.address.url };
-  }
-
-  #readBody(
-    headers: Record<string, string | string[] | undefined>,
-    body: NodeJS.ReadableStream & { destroy(): unknown },
-  ): Promise<Buffer> {
-    const declared = Number(headers['content-length']);
-    if (Number.isFinite(declared) && declared > this.#maxBytes) {
-      discard(body);
-      return Promise.reject(new TooLargeError(this.#maxBytes));
-    }
-    // Plain events rather than `for await`: an async iterator per reply is measurably slower.
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      body.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > this.#maxBytes) {
-          // Destroying drops the connection instead of reading the rest of an oversized reply.
-          body.destroy();
-          reject(new TooLargeError(this.#maxBytes));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      body.on('error', reject);
-      // A copy, so the reply never pins the larger socket buffers its chunks are views of.
-      body.on('end', () => resolve(size === 0 ? Buffer.alloc(0) : Buffer.concat(chunks, size)));
-    });
   }
 
   #failure(error: unknown, timedOut: boolean, timeoutMs: number): AttemptResult {
@@ -239,11 +192,84 @@ export class EndpointPool {
   }
 }
 
+type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
+
 /**
- * Destroys a reply body nobody will read. undici emits an error on a destroyed body; without a
- * listener that would be an uncaught exception in the host process.
+ * Collects one reply through undici's dispatch callbacks, bounded by `maxBytes`, and settles once:
+ * with the reply, or with the error that ended it. Abandoning it (the attempt's timer) aborts the
+ * request in undici — at once when it is under way, or as soon as it leaves the queue — so an
+ * abandoned request never goes out late.
  */
-function discard(body: NodeJS.ReadableStream & { destroy(): unknown }): void {
-  body.on('error', () => {});
-  body.destroy();
+class ReplyCollector implements Dispatcher.DispatchHandler {
+  readonly #maxBytes: number;
+  readonly #endpoint: string;
+  readonly #settle: (outcome: SidebandReply | Error) => void;
+  #controller: Controller | undefined;
+  #done = false;
+  #status = 0;
+  #headers: Record<string, string | string[] | undefined> = {};
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+
+  constructor(maxBytes: number, endpoint: string, settle: (outcome: SidebandReply | Error) => void) {
+    this.#maxBytes = maxBytes;
+    this.#endpoint = endpoint;
+    this.#settle = settle;
+  }
+
+  /** Gives up on the reply; `false` when it had already settled. */
+  abandon(): boolean {
+    if (this.#done) return false;
+    this.#done = true;
+    this.#controller?.abort(new Error('The attempt timed out'));
+    return true;
+  }
+
+  /** Ends the attempt with an error raised outside undici's callbacks (a closed pool). */
+  fail(error: unknown): void {
+    this.#finish(error instanceof Error ? error : new Error(String(error)));
+  }
+
+  onRequestStart(controller: Controller): void {
+    this.#controller = controller;
+    // Left the queue after the attempt gave up: never send it.
+    if (this.#done) controller.abort(new Error('The attempt timed out'));
+  }
+
+  onResponseStart(controller: Controller, statusCode: number, headers: Record<string, string | string[]>): void {
+    if (statusCode < 200) return; // 1xx: the final answer follows.
+    this.#status = statusCode;
+    this.#headers = headers;
+    const declared = Number(headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.#maxBytes) this.#tooLarge(controller);
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    this.#size += chunk.length;
+    // Aborting drops the connection instead of reading the rest of an oversized reply.
+    if (this.#size > this.#maxBytes) this.#tooLarge(controller);
+    else this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    // A copy, so the reply never pins the larger socket buffers its chunks are views of.
+    const body = this.#size === 0 ? Buffer.alloc(0) : Buffer.concat(this.#chunks, this.#size);
+    this.#finish({ status: this.#status, headers: this.#headers, body, endpoint: this.#endpoint });
+  }
+
+  onResponseError(_controller: Controller, error: Error): void {
+    this.#finish(error);
+  }
+
+  #tooLarge(controller: Controller): void {
+    const error = new TooLargeError(this.#maxBytes);
+    this.#finish(error);
+    controller.abort(error);
+  }
+
+  #finish(outcome: SidebandReply | Error): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#settle(outcome);
+  }
 }
