@@ -124,18 +124,24 @@ export class EndpointPool {
     // One timer bounds the attempt whether it is queued, connecting (slow TLS handshake) or waiting for
     // the reply, and aborts it in undici so an abandoned request never goes out late or holds a slot.
     return new Promise((resolve) => {
-      const collector = new ReplyCollector(this.#maxBytes, this.address.url, (outcome) => {
-        clearTimeout(timer);
-        resolve(outcome instanceof Error ? this.#failure(outcome, false, timeoutMs) : { ok: true, reply: outcome });
+      const collector = new ReplyCollector(this.#maxBytes, this.address.url, {
+        reply: (reply) => {
+          clearTimeout(timer);
+          resolve({ ok: true, reply });
+        },
+        error: (error) => {
+          clearTimeout(timer);
+          resolve(this.#failure(error, false, timeoutMs));
+        },
       });
       const timer = setTimeout(() => {
         if (collector.abandon()) resolve(this.#failure(undefined, true, timeoutMs));
       }, timeoutMs);
+      // The dispatch API hands the reply over in callbacks: no response stream per call. A closed pool
+      // answers through `onResponseError`; the catch is only a guard against a throwing dispatcher.
       try {
-        // The dispatch API hands the reply over in callbacks: no response stream per call.
         this.#pool.dispatch(
           {
-            origin: this.address.origin,
             method: request.method,
             path: request.path,
             headers: request.headers,
@@ -200,10 +206,16 @@ type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestSt
  * request in undici — at once when it is under way, or as soon as it leaves the queue — so an
  * abandoned request never goes out late.
  */
+/** Where a {@link ReplyCollector} delivers its one outcome. */
+interface ReplyOutcome {
+  reply(reply: SidebandReply): void;
+  error(error: Error): void;
+}
+
 class ReplyCollector implements Dispatcher.DispatchHandler {
   readonly #maxBytes: number;
   readonly #endpoint: string;
-  readonly #settle: (outcome: SidebandReply | Error) => void;
+  readonly #outcome: ReplyOutcome;
   #controller: Controller | undefined;
   #done = false;
   #status = 0;
@@ -211,10 +223,15 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
   readonly #chunks: Buffer[] = [];
   #size = 0;
 
-  constructor(maxBytes: number, endpoint: string, settle: (outcome: SidebandReply | Error) => void) {
+  /**
+   * @param maxBytes - the largest reply body accepted
+   * @param endpoint - the endpoint's URL, for the reply
+   * @param outcome - receives the reply or the error, once
+   */
+  constructor(maxBytes: number, endpoint: string, outcome: ReplyOutcome) {
     this.#maxBytes = maxBytes;
     this.#endpoint = endpoint;
-    this.#settle = settle;
+    this.#outcome = outcome;
   }
 
   /** Gives up on the reply; `false` when it had already settled. */
@@ -225,7 +242,7 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
     return true;
   }
 
-  /** Ends the attempt with an error raised outside undici's callbacks (a closed pool). */
+  /** Ends the attempt with an error thrown by the dispatcher itself rather than passed to a callback. */
   fail(error: unknown): void {
     this.#finish(error instanceof Error ? error : new Error(String(error)));
   }
@@ -254,7 +271,9 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     // A copy, so the reply never pins the larger socket buffers its chunks are views of.
     const body = this.#size === 0 ? Buffer.alloc(0) : Buffer.concat(this.#chunks, this.#size);
-    this.#finish({ status: this.#status, headers: this.#headers, body, endpoint: this.#endpoint });
+    if (this.#done) return;
+    this.#done = true;
+    this.#outcome.reply({ status: this.#status, headers: this.#headers, body, endpoint: this.#endpoint });
   }
 
   onResponseError(_controller: Controller, error: Error): void {
@@ -267,9 +286,9 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
     controller.abort(error);
   }
 
-  #finish(outcome: SidebandReply | Error): void {
+  #finish(error: Error): void {
     if (this.#done) return;
     this.#done = true;
-    this.#settle(outcome);
+    this.#outcome.error(error);
   }
 }

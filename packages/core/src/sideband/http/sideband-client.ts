@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { isFieldValue, isToken } from '../../http/fields';
 import { type Logger, stderrLogger } from '../../telemetry/logger';
 import { EndpointHealth, type SidebandStatus } from './endpoint-health';
 import { EndpointPool, type SidebandReply } from './endpoint-pool';
@@ -96,13 +97,24 @@ function healthCheckOptions(
   };
 }
 
+/** What undici accepts in a request path. */
+const pathCharacters = /^[\x21-\xff]*$/;
+
 function checkRequest(request: SidebandRequest): void {
   if (typeof request !== 'object' || request === null) throw new TypeError('Sideband: a request object is required');
   if (request.method !== 'GET' && request.method !== 'POST') {
     throw new TypeError("Sideband: `method` must be 'GET' or 'POST'");
   }
-  if (typeof request.path !== 'string' || !request.path.startsWith('/')) {
-    throw new TypeError("Sideband: `path` must start with '/'");
+  if (typeof request.path !== 'string' || !request.path.startsWith('/') || !pathCharacters.test(request.path)) {
+    throw new TypeError("Sideband: `path` must start with '/' and hold no spaces or control characters");
+  }
+  // undici refuses such a request only once it holds a pooled connection, which then stays stuck
+  // waiting for a drain that never comes: refuse it before it reaches the pool.
+  for (const name in request.headers) {
+    const value = request.headers[name];
+    if (!isToken(name) || typeof value !== 'string' || !isFieldValue(value)) {
+      throw new TypeError('Sideband: header names must be tokens and values must be valid header values');
+    }
   }
   if (request.budgetMs !== undefined) number(request.budgetMs, 'budgetMs', { min: 1 });
 }

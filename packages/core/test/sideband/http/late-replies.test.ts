@@ -69,3 +69,37 @@ describe('replies the attempt no longer waits for', () => {
     expect(received).toBeLessThanOrEqual(2);
   });
 });
+
+describe('requests and replies at the edges of HTTP', () => {
+  it('refuses a request undici would choke on before it can take a pooled connection', async () => {
+    let calls = 0;
+    const url = await serve((_req, res) => {
+      calls++;
+      res.end('ok');
+    });
+    const c = client(url, { connections: 1 });
+    for (const bad of [
+      { headers: { 'x-a': 'a\r\nb' } },
+      { headers: { 'bad name': 'v' } },
+      { path: '/a b' },
+      { path: '/a\u0000' },
+    ]) {
+      await expect(
+        c.send({ method: 'POST', path: '/x', headers: {}, retry: false, ...bad } as Parameters<typeof c.send>[0]),
+      ).rejects.toThrow(TypeError);
+    }
+    // The one connection is still free: a valid call goes through at once.
+    const reply = await c.send({ method: 'POST', path: '/x', headers: { 'x-ok': 'fine' }, retry: false });
+    expect(reply.body.toString()).toBe('ok');
+    expect(calls).toBe(1);
+  });
+
+  it('skips 1xx answers and reads the final reply', async () => {
+    const url = await serve((_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload' });
+      res.end('final');
+    });
+    const early = await client(url).send({ method: 'GET', path: '/early', headers: {}, retry: false });
+    expect([early.status, early.body.toString()]).toEqual([200, 'final']);
+  });
+});
